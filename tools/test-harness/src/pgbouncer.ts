@@ -1,0 +1,161 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { pgbouncerDir } from '@prospectflow/infra-postgres';
+import { freePort } from './services.js';
+
+const run = promisify(execFile);
+const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
+
+async function which(binary: string): Promise<string | null> {
+  try {
+    const { stdout } = await run('sh', ['-c', `command -v ${binary}`]);
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Finds pgBouncer, installing it from Debian's packages when it is missing and we may (root with apt-get).
+ */
+export async function ensurePgBouncer(log: (line: string) => void): Promise<string> {
+  const found = (await which('pgbouncer')) ?? CANDIDATES.find((candidate) => existsSync(candidate)) ?? null;
+  if (found) return found;
+  const isRoot = process.getuid?.() === 0;
+  const apt = await which('apt-get');
+  if (!isRoot || !apt) {
+    throw new Error(
+      'pgBouncer is not installed and cannot be installed automatically (needs root and apt-get). ' +
+        'Install it (Debian/Ubuntu: apt-get install -y pgbouncer; macOS: brew install pgbouncer) and rerun.',
+    );
+  }
+  log('pgBouncer not found: installing it from Debian packages (apt-get update && apt-get install -y pgbouncer)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update', '-qq'], { env, maxBuffer: 16 * 1024 * 1024 });
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'pgbouncer'], { env, maxBuffer: 16 * 1024 * 1024 });
+  const installed = (await which('pgbouncer')) ?? CANDIDATES.find((candidate) => existsSync(candidate));
+  if (!installed) throw new Error('apt-get installed pgbouncer but the binary is not on PATH');
+  return installed;
+}
+
+export interface PgBouncerOptions {
+  binary: string;
+  runtimeDir: string;
+  /** The `[databases]` section body, e.g. `* = host=127.0.0.1 port=5432`. */
+  databases: string;
+  appPassword: string;
+  readonlyPassword?: string;
+  adminPassword: string;
+  poolSize?: number;
+  maxClientConn?: number;
+  port?: number;
+  queryWaitTimeoutSeconds?: number;
+}
+
+export interface PgBouncerInstance {
+  readonly port: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+  /** Stops and starts again on the same port (fault tests). */
+  restart(): Promise<void>;
+}
+
+function waitForPort(port: number, timeoutMs: number, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) {
+        void readFile(logFile, 'utf8').then((log) =>
+          reject(new Error(`pgBouncer exited with code ${child.exitCode}:\n${log.slice(-2000)}`)),
+        );
+        return;
+      }
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`pgBouncer did not listen on ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * Starts a private pgBouncer in transaction mode from the committed template and userlist script. Runs as the
+ * `postgres` OS user when started by root, because pgBouncer refuses to run as root.
+ */
+export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncerInstance> {
+  const port = options.port ?? (await freePort());
+  const dir = path.join(options.runtimeDir, `pgbouncer-${port}`);
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+  const authFile = path.join(dir, 'userlist.txt');
+  await run(path.join(pgbouncerDir, 'write-userlist.sh'), [authFile], {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      PROSPECTFLOW_APP_PASSWORD: options.appPassword,
+      PROSPECTFLOW_READONLY_PASSWORD: options.readonlyPassword ?? '',
+      PGBOUNCER_ADMIN_PASSWORD: options.adminPassword,
+    },
+  });
+  const template = await readFile(path.join(pgbouncerDir, 'pgbouncer.ini.template'), 'utf8');
+  const values: Record<string, string> = {
+    DATABASES: options.databases,
+    LISTEN_ADDR: '127.0.0.1',
+    LISTEN_PORT: String(port),
+    DEFAULT_POOL_SIZE: String(options.poolSize ?? 25),
+    MAX_CLIENT_CONN: String(options.maxClientConn ?? 100),
+    AUTH_FILE: authFile,
+    QUERY_WAIT_TIMEOUT: String(options.queryWaitTimeoutSeconds ?? 30),
+  };
+  let config = template.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`pgbouncer.ini.template uses an unknown placeholder ${name}`);
+    return value;
+  });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    config += '\nuser = postgres\n';
+    // After dropping privileges pgBouncer re-reads the auth file on reload.
+    await chmod(authFile, 0o644);
+  }
+  const configFile = path.join(dir, 'pgbouncer.ini');
+  await writeFile(configFile, config, { mode: 0o644 });
+  const logFile = path.join(dir, 'pgbouncer.log');
+
+  let child: ChildProcess;
+  const start = async () => {
+    const log = await open(logFile, 'a');
+    child = spawn(options.binary, [configFile], { stdio: ['ignore', log.fd, log.fd] });
+    await log.close();
+    child.on('error', () => undefined);
+    await waitForPort(port, 10_000, child, logFile);
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await start();
+  return {
+    port,
+    dir,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}
