@@ -36,7 +36,8 @@ export function ensureInstalled() {
   const marker = path.join(repoRoot, 'node_modules', '.modules.yaml');
   const inputs = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'].map((f) => path.join(repoRoot, f));
   const fresh =
-    existsSync(marker) && inputs.every((input) => !existsSync(input) || statSync(input).mtimeMs <= statSync(marker).mtimeMs);
+    existsSync(marker) &&
+    inputs.every((input) => !existsSync(input) || statSync(input).mtimeMs <= statSync(marker).mtimeMs);
   if (fresh) return;
   log('installing dependencies (pnpm install --frozen-lockfile)');
   const status = pnpm(['install', '--frozen-lockfile', '--reporter=append-only']);

@@ -37,13 +37,20 @@ try {
     case 'down': {
       const count = parseCount(arg, command === 'up' ? Infinity : 1);
       const done = await migrate({ databaseUrl, direction: command, count, allowPortMapping, log });
-      log(done.length === 0 ? 'No migrations to run.' : `${command === 'up' ? 'Applied' : 'Reverted'} ${done.length}: ${done.map((m) => m.name).join(', ')}`);
+      log(
+        done.length === 0
+          ? 'No migrations to run.'
+          : `${command === 'up' ? 'Applied' : 'Reverted'} ${done.length}: ${done.map((m) => m.name).join(', ')}`,
+      );
       break;
     }
     case 'schema': {
       if (arg === '--check') {
         const difference = await compareSchemaSnapshot(databaseUrl);
-        if (difference !== null) fail(`${difference}\nRun \`pnpm db:schema\` against a freshly migrated database and commit the result.`);
+        if (difference !== null)
+          fail(
+            `${difference}\nRun \`pnpm db:schema\` against a freshly migrated database and commit the result.`,
+          );
         log('schema.sql is current.');
       } else {
         log(`Wrote ${await writeSchemaSnapshot(databaseUrl)}`);

@@ -1,7 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@prospectflow/test-harness';
-import { compareSchemaSnapshot, migrate, PoolerConnectionError, assertDirectConnection } from '../src/index.js';
+import {
+  compareSchemaSnapshot,
+  migrate,
+  PoolerConnectionError,
+  assertDirectConnection,
+} from '../src/index.js';
 
 let db: TestDatabase;
 

@@ -65,15 +65,21 @@ async function main(): Promise<number> {
     [HARNESS_ENV.runtimeDir]: runtimeDir,
   };
 
-  const vitest = spawn(process.execPath, [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestArgs], {
-    cwd: repoRoot,
-    env,
-    stdio: 'inherit',
-  });
+  const vitest = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', ...vitestArgs],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: 'inherit',
+    },
+  );
   const forward = (signal: NodeJS.Signals) => vitest.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  const code = await new Promise<number>((resolve) => vitest.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((resolve) =>
+    vitest.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0))),
+  );
 
   await bouncer.stop();
   await dropRunDatabases(adminUrl, runId);

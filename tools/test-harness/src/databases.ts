@@ -41,8 +41,12 @@ export async function buildTemplate(options: {
   await migrate({ databaseUrl: ownerUrl, direction: 'up', log: () => undefined });
   await withAdmin(adminUrl, async (admin) => {
     await admin.query(`ALTER ROLE prospectflow_app PASSWORD ${pg.escapeLiteral(options.appPassword)}`);
-    await admin.query(`ALTER ROLE prospectflow_readonly PASSWORD ${pg.escapeLiteral(options.readonlyPassword)}`);
-    await admin.query(`ALTER DATABASE ${quoteIdent(templateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+    await admin.query(
+      `ALTER ROLE prospectflow_readonly PASSWORD ${pg.escapeLiteral(options.readonlyPassword)}`,
+    );
+    await admin.query(
+      `ALTER DATABASE ${quoteIdent(templateDb)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`,
+    );
   });
   options.log(`template database ${templateDb} migrated`);
 }
@@ -106,7 +110,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const env = harnessEnv();
   const name = `pf_test_${env.runId}_${randomBytes(4).toString('hex')}`;
   await withAdmin(env.adminUrl, (admin) =>
-    admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(env.templateDb)} OWNER ${quoteIdent(env.ownerRole)}`),
+    admin.query(
+      `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(env.templateDb)} OWNER ${quoteIdent(env.ownerRole)}`,
+    ),
   );
   const pooled = { host: '127.0.0.1', port: env.pgbouncerPort, database: name };
   return {
@@ -114,10 +120,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     adminUrl: withCredentials(env.adminUrl, { database: name }),
     ownerUrl: withCredentials(env.adminUrl, { user: env.ownerRole, password: '', database: name }),
     appUrl: withCredentials(env.adminUrl, { ...pooled, user: 'prospectflow_app', password: env.appPassword }),
-    appDirectUrl: withCredentials(env.adminUrl, { user: 'prospectflow_app', password: env.appPassword, database: name }),
-    readonlyUrl: withCredentials(env.adminUrl, { ...pooled, user: 'prospectflow_readonly', password: env.readonlyPassword }),
-    drop: () => withAdmin(env.adminUrl, async (admin) => {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    appDirectUrl: withCredentials(env.adminUrl, {
+      user: 'prospectflow_app',
+      password: env.appPassword,
+      database: name,
     }),
+    readonlyUrl: withCredentials(env.adminUrl, {
+      ...pooled,
+      user: 'prospectflow_readonly',
+      password: env.readonlyPassword,
+    }),
+    drop: () =>
+      withAdmin(env.adminUrl, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      }),
   };
 }

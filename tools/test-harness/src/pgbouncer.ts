@@ -33,10 +33,15 @@ export async function ensurePgBouncer(log: (line: string) => void): Promise<stri
         'Install it (Debian/Ubuntu: apt-get install -y pgbouncer; macOS: brew install pgbouncer) and rerun.',
     );
   }
-  log('pgBouncer not found: installing it from Debian packages (apt-get update && apt-get install -y pgbouncer)');
+  log(
+    'pgBouncer not found: installing it from Debian packages (apt-get update && apt-get install -y pgbouncer)',
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env, maxBuffer: 16 * 1024 * 1024 });
-  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'pgbouncer'], { env, maxBuffer: 16 * 1024 * 1024 });
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'pgbouncer'], {
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const installed = (await which('pgbouncer')) ?? CANDIDATES.find((candidate) => existsSync(candidate));
   if (!installed) throw new Error('apt-get installed pgbouncer but the binary is not on PATH');
   return installed;
@@ -81,7 +86,8 @@ function waitForPort(port: number, timeoutMs: number, child: ChildProcess, logFi
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`pgBouncer did not listen on ${port} within ${timeoutMs} ms`));
+        if (Date.now() > deadline)
+          reject(new Error(`pgBouncer did not listen on ${port} within ${timeoutMs} ms`));
         else setTimeout(attempt, 50);
       });
     };

@@ -15,7 +15,9 @@ export async function findPostgres(adminUrl: string): Promise<string> {
     );
     const row = rows[0];
     if (!row?.superuser) {
-      throw new Error(`${redact(adminUrl)} is not a superuser connection; the harness needs one to create roles and databases`);
+      throw new Error(
+        `${redact(adminUrl)} is not a superuser connection; the harness needs one to create roles and databases`,
+      );
     }
     return row.version;
   } catch (error) {
@@ -29,7 +31,12 @@ export async function findPostgres(adminUrl: string): Promise<string> {
 }
 
 export async function findRedis(redisUrl: string): Promise<string> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
