@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { runner, type RunMigration } from 'node-pg-migrate';
+import { runner } from 'node-pg-migrate';
+
+export type AppliedMigration = Awaited<ReturnType<typeof runner>>[number];
 
 export const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 export const MIGRATIONS_TABLE = 'pgmigrations';
@@ -67,7 +69,7 @@ export async function assertDirectConnection(databaseUrl: string, allowPortMappi
  *
  * @throws {PoolerConnectionError} when the URL goes through a pooler.
  */
-export async function migrate(options: MigrateOptions): Promise<RunMigration[]> {
+export async function migrate(options: MigrateOptions): Promise<AppliedMigration[]> {
   await assertDirectConnection(options.databaseUrl, options.allowPortMapping ?? false);
   const log = options.log ?? (() => undefined);
   return runner({
