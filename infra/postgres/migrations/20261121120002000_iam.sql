@@ -66,9 +66,14 @@ DECLARE
   org uuid;
   owners int;
 BEGIN
-  org := CASE WHEN TG_TABLE_NAME = 'organisations' THEN NEW.id
-              WHEN TG_OP = 'DELETE' THEN OLD.organisation_id
-              ELSE NEW.organisation_id END;
+  -- Separate branches: PL/pgSQL resolves record fields per statement, and organisations has no organisation_id.
+  IF TG_TABLE_NAME = 'organisations' THEN
+    org := NEW.id;
+  ELSIF TG_OP = 'DELETE' THEN
+    org := OLD.organisation_id;
+  ELSE
+    org := NEW.organisation_id;
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM iam.organisations o WHERE o.id = org) THEN
     RETURN NULL; -- the organisation itself is being deleted
   END IF;
