@@ -5,3 +5,4 @@ export type { HarnessEnv } from './env.js';
 export { ensurePgBouncer, startPgBouncer } from './pgbouncer.js';
 export type { PgBouncerInstance, PgBouncerOptions } from './pgbouncer.js';
 export { freePort } from './services.js';
+export { startRedis, type RedisInstance } from './redis.js';
