@@ -40,6 +40,7 @@ export default tseslint.config(
       '**/config.ts',
       '**/config/*.ts',
       '**/cli.ts',
+      '**/server.ts',
       '**/*.mjs',
       'scripts/**',
       'tools/**',

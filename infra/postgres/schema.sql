@@ -163,6 +163,9 @@ DECLARE
   raw text := current_setting('app.organisation_id', true);
 BEGIN
   IF raw IS NULL OR raw = '' THEN
+    IF current_user = 'prospectflow_definer' THEN
+      RETURN NULL;
+    END IF;
     RAISE EXCEPTION 'tenant context missing: app.organisation_id is not set for this transaction'
       USING ERRCODE = 'PF001',
             HINT = 'Run tenant queries inside withTenantTransaction(), which sets it with set_config(..., true).';

@@ -43,6 +43,9 @@ GRANT USAGE ON SCHEMA iam, crm, outreach, tracking, audit TO prospectflow_app, p
 -- The tenant of the current transaction. Fails closed: an unset or empty setting raises instead of matching
 -- nothing or everything. After a transaction-local set_config() ends, the setting reads as '' (not NULL) on
 -- that connection, which is exactly the case a pooled server connection is in between two requests.
+-- One exception: inside the narrow SECURITY DEFINER functions (current_user = prospectflow_definer) it returns
+-- NULL, which matches no row, because PostgreSQL ORs permissive policies without a fixed order and the
+-- definer's own policies must not be defeated by this one raising.
 CREATE FUNCTION iam.current_organisation_id() RETURNS uuid
   LANGUAGE plpgsql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
@@ -51,6 +54,9 @@ DECLARE
   raw text := current_setting('app.organisation_id', true);
 BEGIN
   IF raw IS NULL OR raw = '' THEN
+    IF current_user = 'prospectflow_definer' THEN
+      RETURN NULL;
+    END IF;
     RAISE EXCEPTION 'tenant context missing: app.organisation_id is not set for this transaction'
       USING ERRCODE = 'PF001',
             HINT = 'Run tenant queries inside withTenantTransaction(), which sets it with set_config(..., true).';

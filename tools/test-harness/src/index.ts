@@ -2,7 +2,7 @@ export { createTestDatabase, withAdmin } from './databases.js';
 export type { TestDatabase } from './databases.js';
 export { harnessEnv, withCredentials } from './env.js';
 export type { HarnessEnv } from './env.js';
-export { ensurePgBouncer, startPgBouncer } from './pgbouncer.js';
+export { ensurePgBouncer, startPgBouncer, startTestPgBouncer } from './pgbouncer.js';
 export type { PgBouncerInstance, PgBouncerOptions } from './pgbouncer.js';
 export { freePort } from './services.js';
 export { startRedis, type RedisInstance } from './redis.js';

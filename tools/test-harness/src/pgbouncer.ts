@@ -165,3 +165,21 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     },
   };
 }
+
+/** A private pgBouncer for one test file (a tight pool, or one to stop and restart), using the run's secrets. */
+export async function startTestPgBouncer(
+  options: { poolSize?: number; queryWaitTimeoutSeconds?: number } = {},
+): Promise<PgBouncerInstance> {
+  const { harnessEnv } = await import('./env.js');
+  const env = harnessEnv();
+  const server = new URL(env.adminUrl);
+  return startPgBouncer({
+    binary: await ensurePgBouncer(() => undefined),
+    runtimeDir: env.runtimeDir,
+    databases: `* = host=${server.hostname} port=${server.port || '5432'}`,
+    appPassword: env.appPassword,
+    readonlyPassword: env.readonlyPassword,
+    adminPassword: env.pgbouncerAdminPassword,
+    ...options,
+  });
+}

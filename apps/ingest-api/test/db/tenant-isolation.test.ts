@@ -3,9 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
-  ensurePgBouncer,
-  harnessEnv,
-  startPgBouncer,
+  startTestPgBouncer,
   withCredentials,
   type PgBouncerInstance,
   type TestDatabase,
@@ -111,17 +109,8 @@ describe('two organisations through pgBouncer in transaction mode', () => {
   let probe: pg.Pool;
 
   beforeAll(async () => {
-    const env = harnessEnv();
-    const admin = new URL(env.adminUrl);
     // Two server connections shared by 20 clients: every transaction reuses a connection another tenant just had.
-    bouncer = await startPgBouncer({
-      binary: await ensurePgBouncer(() => undefined),
-      runtimeDir: env.runtimeDir,
-      databases: `* = host=${admin.hostname} port=${admin.port || '5432'}`,
-      appPassword: env.appPassword,
-      adminPassword: env.pgbouncerAdminPassword,
-      poolSize: 2,
-    });
+    bouncer = await startTestPgBouncer({ poolSize: 2 });
     const url = withCredentials(db.appUrl, { port: bouncer.port });
     tightPool = newPool(url, 20);
     probe = new pg.Pool({ connectionString: url, max: 4 });

@@ -69,6 +69,15 @@ describe('withTenantTransaction', () => {
     expect(found.n).toBe('1');
   });
 
+  it('rethrows an application error from inside the transaction untouched, after rolling back', async () => {
+    class RuleBroken extends Error {}
+    const thrown = new RuleBroken('no');
+    await expect(withTenantTransaction(pool, context(), async () => Promise.reject(thrown))).rejects.toBe(
+      thrown,
+    );
+    expect(pool.idleCount).toBe(1);
+  });
+
   it('translates a deferred constraint failing at COMMIT', async () => {
     const organisationId = randomUUID();
     const attempt = withTenantTransaction(pool, { organisationId }, (sql) =>

@@ -111,6 +111,11 @@ export function isConnectionError(error: unknown): boolean {
   return CONNECTION_MESSAGES.some((fragment) => error.message.includes(fragment));
 }
 
+/** True for what the driver or the server raised (as opposed to an application error thrown inside a transaction). */
+export function isDriverError(error: unknown): boolean {
+  return error instanceof DatabaseError || isPgProtocolError(error) || isConnectionError(error);
+}
+
 /**
  * Translates whatever pg threw into the typed family above, once, at the data boundary. Services catch
  * `UniqueViolationError`, never `'23505'`.

@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg';
-import { isConnectionError, translateDatabaseError } from './errors.js';
+import { isConnectionError, isDriverError, translateDatabaseError } from './errors.js';
 import { TransactionSql, type Sql } from './sql.js';
 
 export interface TransactionSettings {
@@ -65,7 +65,8 @@ async function checkout(pool: Pool): Promise<PoolClient> {
  * failed, or whose rollback failed, is destroyed rather than returned to the pool.
  *
  * @throws {DatabaseError} (a typed subclass) for any database failure, including at COMMIT (deferred
- *   constraints) and when the pool cannot hand out a connection (DatabaseUnavailableError).
+ *   constraints) and when the pool cannot hand out a connection (DatabaseUnavailableError); whatever `fn`
+ *   itself throws is rethrown as is.
  */
 export async function withTransaction<T>(
   pool: Pool,
@@ -104,7 +105,8 @@ export async function withTransaction<T>(
     client.release(
       destroy ? new Error('discarding a client whose connection or transaction failed') : undefined,
     );
-    throw translateDatabaseError(error);
+    // Application errors thrown by fn (a 404, a rule) pass through untouched; only driver errors are translated.
+    throw isDriverError(error) ? translateDatabaseError(error) : error;
   }
 }
 

@@ -1,0 +1,214 @@
+import { toAuthProblem, AuthError, type Auth } from '@prospectflow/auth-core';
+import cors from 'cors';
+import express, { type Express, type Request } from 'express';
+import helmet from 'helmet';
+import type { Cluster, Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { pinoHttp } from 'pino-http';
+import { registerHealthRoutes } from './components/health/health.routes.js';
+import type { HealthCheck } from './components/health/health.service.js';
+import { registerMeRoutes } from './components/me/me.routes.js';
+import { registerOrganisationRoutes } from './components/organisations/organisations.routes.js';
+import { docsRouter } from './components/ops/docs.js';
+import { registerOpsRoutes } from './components/ops/ops.routes.js';
+import type { AppConfig } from './platform/config/config.js';
+import { ApiRoutes, buildOpenApiDocument } from './platform/http/api-routes.js';
+import { errorHandler, notFound, type ErrorMapper } from './platform/http/error-handler.js';
+import { UnsupportedMediaTypeError } from './platform/http/errors.js';
+import { clientIp, RateLimits } from './platform/http/rate-limit.js';
+import { scopeFromPath } from './platform/http/organisation-scope.js';
+import { requestId } from './platform/http/request-id.js';
+import type { Logger } from './platform/logger/logger.js';
+import { Metrics } from './platform/metrics/metrics.js';
+
+export const API_BASE_PATH = '/api/v1';
+
+export interface AppDeps {
+  config: AppConfig;
+  logger: Logger;
+  /** prospectflow_app, through pgBouncer. */
+  pool: Pool;
+  /** Shared store for rate limits; null in the embedded default (in-memory limits). */
+  redis: Redis | Cluster | null;
+  auth: Auth;
+  metrics?: Metrics;
+}
+
+const authErrorMapper: ErrorMapper = (error) => {
+  if (!(error instanceof AuthError)) return null;
+  const problem = toAuthProblem(error);
+  if (problem === null) return null;
+  return {
+    status: problem.status,
+    title: problem.body.title,
+    detail: problem.body.detail,
+    code: problem.body.code,
+    headers: problem.headers,
+  };
+};
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Builds the API without listening. Middleware order (SPEC §5.2): request id → logger → helmet → CORS → body
+ * parsers → metrics → rate limit (per IP) → public routes → /api/v1 (auth → session → organisation scope →
+ * role → per-user rate limit → validation → controller) → 404/405 → one error handler.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, pool, auth } = deps;
+  const metrics = deps.metrics ?? new Metrics({ pool });
+  const app = express();
+  app.disable('x-powered-by');
+  // The client IP comes from X-Forwarded-For only through this many trusted proxies, never from the raw header.
+  app.set('trust proxy', config.http.trustProxyHops);
+  app.set('query parser', 'simple');
+
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as Request).requestId,
+      customProps: (req) => {
+        const auth = (req as Request).auth;
+        return {
+          requestId: (req as Request).requestId,
+          ...(auth
+            ? { userId: auth.user.id, organisationId: auth.organisation?.organisationId ?? null }
+            : {}),
+        };
+      },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: config.http.corsOrigins.includes('*') ? true : [...config.http.corsOrigins],
+      allowedHeaders: [
+        'Authorization',
+        'Content-Type',
+        'X-Organisation-Id',
+        'X-Request-Id',
+        'Idempotency-Key',
+      ],
+      exposedHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+      ],
+      maxAge: 600,
+    }),
+  );
+  app.use((req, _res, next) => {
+    // A body in anything but JSON is refused here rather than silently ignored by the JSON parser.
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (BODY_METHODS.has(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
+      throw new UnsupportedMediaTypeError(req.get('content-type'), 'application/json');
+    }
+    next();
+  });
+  app.use(
+    express.json({
+      limit: config.http.bodyLimitBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+  app.use(metrics.middleware());
+
+  const rateLimits = new RateLimits({
+    windowSeconds: config.rateLimits.windowSeconds,
+    perWindow: config.rateLimits.perWindow,
+    redis: deps.redis,
+    keyPrefix: config.redis.keyPrefix,
+    metrics,
+  });
+  app.use(rateLimits.middleware('public', clientIp));
+
+  const publicRoutes = new ApiRoutes('');
+  const v1 = new ApiRoutes(API_BASE_PATH);
+  const healthChecks: HealthCheck[] = [
+    { name: 'database', critical: true, run: () => pool.query('SELECT 1') },
+    { name: 'sessionStore', critical: true, run: () => auth.ping() },
+    {
+      name: 'jwks',
+      critical: true,
+      run: async () => {
+        if (!auth.jwksReady()) throw new Error('signing keys are not cached yet');
+      },
+    },
+  ];
+  if (deps.redis) {
+    const redis = deps.redis;
+    healthChecks.push({ name: 'redis', critical: true, run: () => redis.ping() });
+  }
+  registerHealthRoutes(publicRoutes, { checks: healthChecks, ...config.health });
+  let openApi: object | null = null;
+  const openApiDocument = () =>
+    (openApi ??= buildOpenApiDocument(
+      {
+        title: 'ProspectFlow ingest API',
+        version: '1.0.0',
+        description:
+          'Tenant-isolated CRM ingestion, organisations and members. Every error is application/problem+json (RFC 9457).',
+      },
+      [publicRoutes, v1],
+      (registry) =>
+        registry.registerPath({
+          method: 'get',
+          path: '/docs',
+          operationId: 'getDocs',
+          summary: 'This reference, rendered',
+          tags: ['ops'],
+          responses: { 200: { description: 'HTML page' } },
+        }),
+    ));
+  registerOpsRoutes(publicRoutes, { metrics, metricsToken: config.metricsToken, openApiDocument });
+
+  registerMeRoutes(v1, { auth });
+  registerOrganisationRoutes(v1, { auth, pool, statementTimeoutMs: config.database.statementTimeoutMs });
+
+  const access = {
+    user: [auth.authenticate],
+    organisation: [auth.authenticate, scopeFromPath, auth.scopeOrganisation],
+    requireRole: (role: Parameters<Auth['requireRole']>[0]) => auth.requireRole(role),
+    rateLimit: (group: Parameters<RateLimits['middleware']>[0]) =>
+      rateLimits.middleware(group, (req) => (req.auth ? `user:${req.auth.user.id}` : clientIp(req))),
+  };
+  const publicRouter = express.Router();
+  publicRoutes.mount(publicRouter, access);
+  app.use(publicRouter);
+  app.use(docsRouter());
+  const v1Router = express.Router();
+  v1.mount(v1Router, access);
+  app.use(API_BASE_PATH, v1Router);
+
+  app.use(
+    notFound((path) =>
+      path.startsWith(`${API_BASE_PATH}/`)
+        ? v1.allowedMethods(path.slice(API_BASE_PATH.length))
+        : publicRoutes.allowedMethods(path),
+    ),
+  );
+  app.use(
+    errorHandler({
+      logger,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      mappers: [
+        (error) => {
+          const mapped = authErrorMapper(error);
+          if (mapped && mapped.status === 401) metrics.authFailures.inc({ reason: mapped.code });
+          return mapped;
+        },
+      ],
+    }),
+  );
+  return app;
+}

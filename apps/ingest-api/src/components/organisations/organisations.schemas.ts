@@ -1,0 +1,73 @@
+import { z } from '../../platform/http/zod.js';
+import { roleSchema } from '../me/me.schemas.js';
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const name = z.string().trim().min(1).max(200);
+const slug = z.string().regex(SLUG_PATTERN, 'lower-case letters, digits and hyphens, 1 to 63 characters');
+
+export const organisationSchema = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    slug: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Organisation');
+
+export const createOrganisationBody = z
+  .object({ name, slug: slug.optional() })
+  .strict()
+  .openapi('OrganisationCreate');
+export const updateOrganisationBody = z
+  .object({ name: name.optional(), slug: slug.optional() })
+  .strict()
+  .refine((body) => body.name !== undefined || body.slug !== undefined, 'give name or slug')
+  .openapi('OrganisationUpdate');
+
+export const organisationParams = z.object({ organisationId: z.string().uuid() }).strict();
+export const memberParams = z
+  .object({ organisationId: z.string().uuid(), userId: z.string().uuid() })
+  .strict();
+
+export const memberSchema = z
+  .object({
+    userId: z.string().uuid(),
+    email: z.string(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    role: roleSchema,
+    status: z.enum(['invited', 'active', 'disabled']),
+    joinedAt: z.string(),
+  })
+  .openapi('Member');
+
+export const memberListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+    role: roleSchema.optional(),
+    status: z.enum(['invited', 'active', 'disabled']).optional(),
+  })
+  .strict();
+
+export const memberListSchema = z
+  .object({ items: z.array(memberSchema), nextCursor: z.string().nullable() })
+  .openapi('MemberList');
+
+export const inviteMemberBody = z
+  .object({
+    email: z.string().trim().toLowerCase().email().max(320),
+    role: z.enum(['viewer', 'member', 'admin']).default('member'),
+  })
+  .strict()
+  .openapi('MemberInvite');
+
+export const changeRoleBody = z.object({ role: roleSchema }).strict().openapi('MemberRoleChange');
+
+export type CreateOrganisationInput = z.infer<typeof createOrganisationBody>;
+export type UpdateOrganisationInput = z.infer<typeof updateOrganisationBody>;
+export type MemberListQuery = z.infer<typeof memberListQuery>;
+export type Member = z.infer<typeof memberSchema>;
+export type Organisation = z.infer<typeof organisationSchema>;

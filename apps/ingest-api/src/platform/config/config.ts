@@ -1,0 +1,220 @@
+import { z } from 'zod';
+
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+const integer = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL');
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: integer(3000, 0, 65535),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_MAX: integer(10, 1, 500),
+    DATABASE_CONNECT_TIMEOUT_MS: integer(5000, 100),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(15000, 0),
+
+    REDIS_URL: redisUrl.optional(),
+    REDIS_CLUSTER: bool(false),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{0,32}$/)
+      .default('pf:'),
+
+    COGNITO_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-3')
+      .default('eu-west-3'),
+    COGNITO_USER_POOL_ID: csv.pipe(
+      z
+        .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/, 'must look like eu-west-3_AbCdEf123'))
+        .min(1, 'is required'),
+    ),
+    COGNITO_CLIENT_ID: csv.pipe(z.array(z.string().min(1)).min(1, 'is required (comma list allowed)')),
+    COGNITO_TOKEN_USE: z.enum(['id', 'access', 'any']).default('any'),
+    COGNITO_REQUIRED_GROUPS: csv.optional(),
+    COGNITO_GRACE_SECONDS: integer(0, 0, 300),
+    COGNITO_JWKS_FILE: z.string().min(1).optional(),
+
+    SESSION_IDLE_TTL_SECONDS: integer(1800, 60),
+    SESSION_ABSOLUTE_TTL_SECONDS: integer(12 * 3600, 300),
+
+    CORS_ORIGINS: csv.pipe(z.array(z.string().url().or(z.literal('*')))).default([]),
+    TRUST_PROXY_HOPS: integer(0, 0, 10),
+    BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+
+    RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
+    RATE_LIMIT_PUBLIC_PER_WINDOW: integer(600, 1),
+    RATE_LIMIT_DEFAULT_PER_WINDOW: integer(300, 1),
+    RATE_LIMIT_INGEST_PER_WINDOW: integer(60, 1),
+    RATE_LIMIT_IMPORTS_PER_WINDOW: integer(20, 1),
+
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    HEALTH_CHECK_TIMEOUT_MS: integer(1000, 50, 30_000),
+    HEALTH_SLOW_MS: integer(250, 1),
+    SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'is required in production (sessions and rate limits are shared through Redis)',
+      });
+    }
+    if (env.COGNITO_JWKS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COGNITO_JWKS_FILE'],
+        message: 'is refused in production: keys come from the Cognito user pool',
+      });
+    }
+    if (env.CORS_ORIGINS.includes('*')) {
+      ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'cannot be * in production' });
+    }
+  });
+
+export type RateLimitGroup = 'public' | 'default' | 'ingest' | 'imports';
+
+export interface AppConfig {
+  readonly env: 'development' | 'test' | 'production';
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly database: {
+    readonly url: string;
+    readonly poolMax: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+  };
+  readonly redis: { readonly url: string | null; readonly cluster: boolean; readonly keyPrefix: string };
+  readonly cognito: {
+    readonly region: string;
+    readonly userPoolIds: readonly string[];
+    readonly clientIds: readonly string[];
+    readonly tokenUse: 'id' | 'access' | null;
+    readonly requiredGroups: readonly string[] | null;
+    readonly graceSeconds: number;
+    readonly jwksFile: string | null;
+  };
+  readonly session: { readonly idleTtlSeconds: number; readonly absoluteTtlSeconds: number };
+  readonly http: {
+    readonly corsOrigins: readonly string[];
+    readonly trustProxyHops: number;
+    readonly bodyLimitBytes: number;
+  };
+  readonly rateLimits: {
+    readonly windowSeconds: number;
+    readonly perWindow: Readonly<Record<RateLimitGroup, number>>;
+  };
+  readonly metricsToken: string | null;
+  readonly health: { readonly timeoutMs: number; readonly slowMs: number };
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Raised at start when the environment is invalid; names every problem at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses the environment once into a frozen, typed configuration.
+ *
+ * @throws {ConfigError} listing every missing or invalid setting by name.
+ */
+export function loadConfig(source: Readonly<Record<string, string | undefined>>): AppConfig {
+  // An empty variable means "not set": shells and compose files often export VAR= for optional settings.
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        const message =
+          issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  return deepFreeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    database: {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: env.REDIS_URL ?? null, cluster: env.REDIS_CLUSTER, keyPrefix: env.REDIS_KEY_PREFIX },
+    cognito: {
+      region: env.COGNITO_REGION,
+      userPoolIds: env.COGNITO_USER_POOL_ID,
+      clientIds: env.COGNITO_CLIENT_ID,
+      tokenUse: env.COGNITO_TOKEN_USE === 'any' ? null : env.COGNITO_TOKEN_USE,
+      requiredGroups:
+        env.COGNITO_REQUIRED_GROUPS && env.COGNITO_REQUIRED_GROUPS.length > 0
+          ? env.COGNITO_REQUIRED_GROUPS
+          : null,
+      graceSeconds: env.COGNITO_GRACE_SECONDS,
+      jwksFile: env.COGNITO_JWKS_FILE ?? null,
+    },
+    session: {
+      idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
+      absoluteTtlSeconds: env.SESSION_ABSOLUTE_TTL_SECONDS,
+    },
+    http: {
+      corsOrigins: env.CORS_ORIGINS,
+      trustProxyHops: env.TRUST_PROXY_HOPS,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    },
+    rateLimits: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      perWindow: {
+        public: env.RATE_LIMIT_PUBLIC_PER_WINDOW,
+        default: env.RATE_LIMIT_DEFAULT_PER_WINDOW,
+        ingest: env.RATE_LIMIT_INGEST_PER_WINDOW,
+        imports: env.RATE_LIMIT_IMPORTS_PER_WINDOW,
+      },
+    },
+    metricsToken: env.METRICS_TOKEN ?? null,
+    health: { timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS, slowMs: env.HEALTH_SLOW_MS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+}

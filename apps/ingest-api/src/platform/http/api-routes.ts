@@ -1,0 +1,227 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { ZodType } from 'zod';
+import type { RateLimitGroup } from '../config/config.js';
+import { ValidationError, type FieldError } from './errors.js';
+import { problemSchema } from './problem.js';
+import { z } from './zod.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Role = 'viewer' | 'member' | 'admin' | 'owner';
+
+/** How much of the auth chain a route needs: none, a verified user with a session, or an organisation scope. */
+export type Access = 'public' | 'user' | 'organisation';
+
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+}
+
+export interface HandlerResult {
+  status: number;
+  /** Sent as JSON unless contentType is given, in which case it is sent as is. */
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** Express-style path relative to the mount point, e.g. `/organisations/:organisationId`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  minimumRole?: Role;
+  rateLimitGroup?: RateLimitGroup;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  handler: (input: HandlerInput<P, Q, B>) => Promise<HandlerResult>;
+}
+
+export interface AccessMiddlewares {
+  /** Verifies the token and loads the session. */
+  user: readonly RequestHandler[];
+  /** `user`, then resolves the active organisation. */
+  organisation: readonly RequestHandler[];
+  requireRole: (role: Role) => RequestHandler;
+  rateLimit: (group: RateLimitGroup) => RequestHandler;
+}
+
+const ERROR_RESPONSES: Record<number, string> = {
+  400: 'Malformed request',
+  401: 'Missing or invalid token',
+  403: 'Not allowed in this organisation',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  422: 'Validation failed',
+  429: 'Rate limit exceeded',
+  503: 'A dependency is unavailable',
+};
+
+function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function toMatcher(path: string): RegExp {
+  const pattern = path
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${pattern}/?$`);
+}
+
+function zodIssues(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  prefix: string,
+): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+function parsePart<T>(
+  schema: ZodType<T> | undefined,
+  value: unknown,
+  prefix: string,
+  errors: FieldError[],
+): T {
+  if (schema === undefined) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    errors.push(...zodIssues(result.error, prefix));
+    return undefined as T;
+  }
+  return result.data;
+}
+
+/**
+ * The one list of routes: it mounts them on Express with the right middleware chain and validation, answers
+ * 405 for a known path with another method, and generates the OpenAPI document from the same zod schemas that
+ * validate the requests.
+ */
+export class ApiRoutes {
+  readonly #routes: RouteSpec<never, never, never>[] = [];
+
+  constructor(readonly basePath: string) {}
+
+  add<P, Q, B>(spec: RouteSpec<P, Q, B>): void {
+    this.#routes.push(spec as unknown as RouteSpec<never, never, never>);
+  }
+
+  get routes(): readonly RouteSpec<never, never, never>[] {
+    return this.#routes;
+  }
+
+  /** The methods registered for a concrete path below the base path, or [] if the path is unknown. */
+  allowedMethods(path: string): string[] {
+    const methods = this.#routes
+      .filter((route) => toMatcher(route.path).test(path))
+      .map((route) => route.method.toUpperCase());
+    return [...new Set(methods)];
+  }
+
+  mount(router: Router, access: AccessMiddlewares): void {
+    for (const route of this.#routes) {
+      const chain: RequestHandler[] = [];
+      if (route.access === 'user') chain.push(...access.user);
+      if (route.access === 'organisation') chain.push(...access.organisation);
+      if (route.minimumRole) chain.push(access.requireRole(route.minimumRole));
+      if (route.access !== 'public') chain.push(access.rateLimit(route.rateLimitGroup ?? 'default'));
+      chain.push(async (req, res) => {
+        const errors: FieldError[] = [];
+        const params = parsePart(route.params, req.params, 'params', errors);
+        const query = parsePart(route.query, req.query ?? {}, 'query', errors);
+        const body = parsePart(route.body, req.body ?? {}, 'body', errors);
+        if (errors.length > 0) throw new ValidationError(errors);
+        const result = await route.handler({ params, query, body, req, res });
+        for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+        if (result.body === undefined) res.status(result.status).end();
+        else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
+        else res.status(result.status).json(result.body);
+      });
+      router[route.method](route.path, ...chain);
+    }
+  }
+}
+
+/** One OpenAPI 3.1 document for several route sets, generated from the zod schemas that validate them. */
+export function buildOpenApiDocument(
+  info: { title: string; version: string; description: string },
+  routeSets: readonly ApiRoutes[],
+  extraPaths: (registry: OpenAPIRegistry) => void = () => undefined,
+): object {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An AWS Cognito ID or access token (or a local dev token from `pnpm dev:token`).',
+  });
+  registry.register('Problem', problemSchema);
+  const orgHeader = z
+    .string()
+    .uuid()
+    .optional()
+    .openapi({ description: "Organisation to act in; defaults to the session's active organisation." });
+  for (const set of routeSets) {
+    for (const route of set.routes) {
+      const responses: Record<
+        string,
+        { description: string; content?: Record<string, { schema: ZodType }> }
+      > = {};
+      for (const [status, response] of Object.entries(route.responses)) {
+        responses[status] = response.schema
+          ? {
+              description: response.description,
+              content: { 'application/json': { schema: response.schema } },
+            }
+          : { description: response.description };
+      }
+      const errorStatuses = [400, 429, 503, ...(route.access === 'public' ? [] : [401, 403, 422])];
+      if (route.params) errorStatuses.push(404);
+      if (route.body) errorStatuses.push(413, 415);
+      for (const status of errorStatuses) {
+        responses[status] ??= {
+          description: ERROR_RESPONSES[status] ?? 'Error',
+          content: { 'application/problem+json': { schema: problemSchema } },
+        };
+      }
+      registry.registerPath({
+        method: route.method,
+        path: `${set.basePath}${toOpenApiPath(route.path)}`,
+        operationId: route.operationId,
+        summary: route.summary,
+        tags: route.tags,
+        ...(route.access === 'public' ? {} : { security: [{ [bearer.name]: [] }] }),
+        request: {
+          ...(route.params ? { params: route.params as never } : {}),
+          ...(route.query ? { query: route.query as never } : {}),
+          ...(route.access === 'organisation'
+            ? { headers: z.object({ 'x-organisation-id': orgHeader }) }
+            : {}),
+          ...(route.body
+            ? { body: { content: { 'application/json': { schema: route.body } }, required: true } }
+            : {}),
+        },
+        responses,
+      });
+    }
+  }
+  extraPaths(registry);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info,
+    servers: [{ url: '/' }],
+  });
+}

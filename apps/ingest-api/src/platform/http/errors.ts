@@ -1,0 +1,103 @@
+/**
+ * The API's own error family. Services throw these (or let typed database and auth errors through);
+ * exactly one place, the error handler, turns any error into problem+json.
+ */
+export class ApiError extends Error {
+  override readonly name: string = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail: string,
+    readonly code: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends ApiError {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly errors: readonly FieldError[],
+    detail = 'The request is not valid.',
+  ) {
+    super(422, 'Validation failed', detail, 'validation_failed');
+  }
+}
+
+export class BadRequestError extends ApiError {
+  override readonly name = 'BadRequestError';
+  constructor(detail: string, code = 'bad_request') {
+    super(400, 'Bad request', detail, code);
+  }
+}
+
+export class NotFoundError extends ApiError {
+  override readonly name = 'NotFoundError';
+  constructor(detail = 'No such resource.', code = 'not_found') {
+    super(404, 'Not found', detail, code);
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  override readonly name = 'ForbiddenError';
+  constructor(detail: string, code = 'forbidden') {
+    super(403, 'Forbidden', detail, code);
+  }
+}
+
+export class ConflictError extends ApiError {
+  override readonly name = 'ConflictError';
+  constructor(detail: string, code = 'conflict') {
+    super(409, 'Conflict', detail, code);
+  }
+}
+
+export class MethodNotAllowedError extends ApiError {
+  override readonly name = 'MethodNotAllowedError';
+  constructor(method: string, allowed: readonly string[]) {
+    super(
+      405,
+      'Method not allowed',
+      `${method} is not allowed here. Allowed: ${allowed.join(', ')}.`,
+      'method_not_allowed',
+      {
+        Allow: allowed.join(', '),
+      },
+    );
+  }
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(received: string | undefined, expected: string) {
+    super(
+      415,
+      'Unsupported media type',
+      `Expected ${expected}, received ${received ?? 'no Content-Type'}.`,
+      'unsupported_media_type',
+    );
+  }
+}
+
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(retryAfterSeconds: number, headers: Record<string, string>) {
+    super(429, 'Too many requests', `Rate limit exceeded; retry in ${retryAfterSeconds} s.`, 'rate_limited', {
+      ...headers,
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}
+
+export class ServiceUnavailableError extends ApiError {
+  override readonly name = 'ServiceUnavailableError';
+  constructor(detail: string, code = 'dependency_unavailable', retryAfterSeconds = 5) {
+    super(503, 'Service unavailable', detail, code, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  createAuth,
+  createMemorySessionStore,
+  createRedisClient,
+  createRedisSessionStore,
+  type Auth,
+  type RedisClient,
+} from '@prospectflow/auth-core';
+import type { Express } from 'express';
+import type { Pool } from 'pg';
+import { createApp } from '../app.js';
+import type { AppConfig } from './config/config.js';
+import { createAppPool } from './db/index.js';
+import type { Logger } from './logger/logger.js';
+import { Metrics } from './metrics/metrics.js';
+
+export interface Service {
+  app: Express;
+  auth: Auth;
+  pool: Pool;
+  redis: RedisClient | null;
+  /** Resolves once the signing keys are cached (retried in the background until then) and Redis is connected. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+function redisTarget(config: AppConfig): string | { host: string; port: number }[] | null {
+  if (config.redis.url === null) return null;
+  if (!config.redis.cluster) return config.redis.url;
+  const url = new URL(config.redis.url);
+  return [{ host: url.hostname, port: Number(url.port || 6379) }];
+}
+
+/**
+ * The composition root: everything the API needs, built from the parsed configuration. The server, the
+ * embedded runner and the tests all go through it, so they run the same wiring.
+ */
+export function buildService(config: AppConfig, logger: Logger): Service {
+  const pool = createAppPool({
+    connectionString: config.database.url,
+    max: config.database.poolMax,
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    applicationName: 'ingest-api',
+    onIdleClientError: (error) => logger.warn({ err: error }, 'idle database client lost its connection'),
+  });
+  const target = redisTarget(config);
+  let lastRedisError = '';
+  const redis =
+    target === null
+      ? null
+      : createRedisClient(target, {
+          onError: (error) => {
+            // One line per distinct failure, not one per reconnection attempt.
+            if (error.message !== lastRedisError)
+              logger.warn({ err: { message: error.message } }, 'redis connection error');
+            lastRedisError = error.message;
+          },
+        });
+  redis?.on('ready', () => {
+    if (lastRedisError !== '') logger.info('redis connection restored');
+    lastRedisError = '';
+  });
+  const sessionStore = redis
+    ? createRedisSessionStore({ client: redis, keyPrefix: `${config.redis.keyPrefix}auth:` })
+    : createMemorySessionStore();
+  const metrics = new Metrics({ pool });
+  const auth = createAuth({
+    environment: config.env,
+    userPools: config.cognito.userPoolIds.map((userPoolId) => ({
+      userPoolId,
+      clientId: config.cognito.clientIds,
+      tokenUse: config.cognito.tokenUse,
+      groups: config.cognito.requiredGroups,
+      ...(config.cognito.jwksFile ? { jwksFile: config.cognito.jwksFile } : {}),
+    })),
+    graceSeconds: config.cognito.graceSeconds,
+    sessionStore,
+    idleTimeoutSeconds: config.session.idleTtlSeconds,
+    absoluteLifetimeSeconds: config.session.absoluteTtlSeconds,
+    database: pool,
+    profileResolver: null,
+    logger,
+    requestId: (req) => req.requestId,
+  });
+  const app = createApp({ config, logger, pool, redis, auth, metrics });
+
+  let stopped = false;
+  const keysReady = (async () => {
+    for (let attempt = 1; !stopped; attempt += 1) {
+      try {
+        await auth.hydrate();
+        return;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'signing keys not loaded yet; readiness stays red');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 10_000)));
+      }
+    }
+  })();
+
+  // Commands fail fast while Redis is disconnected (no offline queue), so callers that must not see a 503 at
+  // start (tests, the embedded runner) wait for the first connection.
+  const redisReady =
+    redis === null || redis.status === 'ready'
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+
+  return {
+    app,
+    auth,
+    pool,
+    redis,
+    ready: Promise.all([keysReady, redisReady]).then(() => undefined),
+    close: async () => {
+      stopped = true;
+      await Promise.allSettled([pool.end(), redis?.quit()]);
+    },
+  };
+}
