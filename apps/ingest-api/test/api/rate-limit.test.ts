@@ -18,29 +18,29 @@ afterAll(async () => {
 describe('rate limits', () => {
   it('hold across two instances sharing one Redis, with Retry-After and RateLimit headers', async () => {
     const bearer = { Authorization: `Bearer ${api.token('limited@example.test')}` };
-    const instances = [api.service.app, second.app];
+    const [first, other] = [api.service.app, second.app];
     for (let i = 0; i < 5; i += 1) {
-      const res = await request(instances[i % 2])
+      const res = await request(i % 2 === 0 ? first : other)
         .get('/api/v1/me')
         .set(bearer)
         .expect(200);
       expect(res.headers['ratelimit-limit']).toBe('5');
       expect(res.headers['ratelimit-remaining']).toBe(String(4 - i));
     }
-    const limited = await request(instances[1]).get('/api/v1/me').set(bearer).expect(429);
+    const limited = await request(other).get('/api/v1/me').set(bearer).expect(429);
     expect(limited.headers['content-type']).toMatch(/problem\+json/);
     expect(limited.body.code).toBe('rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['ratelimit-remaining']).toBe('0');
-    await request(instances[0]).get('/api/v1/me').set(bearer).expect(429);
+    await request(first).get('/api/v1/me').set(bearer).expect(429);
 
     // Another user has a budget of their own.
-    await request(instances[0])
+    await request(first)
       .get('/api/v1/me')
       .set({ Authorization: `Bearer ${api.token('other@example.test')}` })
       .expect(200);
     // The refusals are counted.
-    const metrics = await request(instances[1]).get('/metrics').expect(200);
+    const metrics = await request(other).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/rate_limit_rejections_total\{group="default"\} 1/);
   });
 
