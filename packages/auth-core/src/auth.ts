@@ -58,7 +58,7 @@ export interface AuthOptions {
   onAuthFailure?: (code: string) => void;
   /** Request id for logs and problem bodies. Default: `req.id` (pino-http), else the X-Request-Id response header. */
   requestId?: (req: Request, res: Response) => string | undefined;
-  /** Prefix of problem `type` URIs. Default `urn:prospectflow:problem:auth:`. */
+  /** Prefix of problem `type` URIs. Default `https://prospectflow.dev/problems/`. */
   problemTypeBase?: string;
   /** Milliseconds since the epoch, for tests that move time. Default `Date.now`. */
   clock?: () => number;

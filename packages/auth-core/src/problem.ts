@@ -14,7 +14,7 @@ import {
 import type { AuthProblem, AuthProblemCode } from './types.js';
 
 /** Default prefix of the problem `type` URI; the code is appended. */
-export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:prospectflow:problem:auth:';
+export const DEFAULT_PROBLEM_TYPE_BASE = 'https://prospectflow.dev/problems/';
 
 const TITLES: Record<AuthProblemCode, string> = {
   missing_token: 'Authentication required',
@@ -58,7 +58,7 @@ export interface AuthProblemResponse {
 }
 
 export interface ProblemOptions {
-  /** Prefix of `type`; default `urn:prospectflow:problem:auth:`. */
+  /** Prefix of `type`; default `https://prospectflow.dev/problems/` (the API's). */
   typeBase?: string;
   /** The request path (no query string). */
   instance?: string;
