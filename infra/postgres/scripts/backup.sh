@@ -6,7 +6,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
-# shellcheck source=lib/backup-common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/backup-common.sh
 source "$SCRIPT_DIR/lib/backup-common.sh"
 
 readonly EXIT_FAILURE=1

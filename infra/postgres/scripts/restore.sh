@@ -7,7 +7,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
-# shellcheck source=lib/backup-common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/backup-common.sh
 source "$SCRIPT_DIR/lib/backup-common.sh"
 
 # 1 is what the EXIT trap turns any unplanned failure into (pf_final_status).
