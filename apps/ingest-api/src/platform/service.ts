@@ -42,7 +42,12 @@ export function buildService(config: AppConfig, logger: Logger): Service {
     connectionTimeoutMillis: config.database.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     applicationName: 'ingest-api',
-    onIdleClientError: (error) => logger.warn({ err: error }, 'idle database client lost its connection'),
+    // Only message and code: the error object carries the pg client, connection parameters included.
+    onIdleClientError: (error) =>
+      logger.warn(
+        { err: { message: error.message, code: (error as { code?: unknown }).code } },
+        'idle database client lost its connection',
+      ),
   });
   const target = redisTarget(config);
   let lastRedisError = '';
