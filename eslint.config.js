@@ -41,6 +41,7 @@ export default tseslint.config(
       '**/config/*.ts',
       '**/cli.ts',
       '**/server.ts',
+      '**/src/dev/**',
       '**/*.mjs',
       'scripts/**',
       'tools/**',
