@@ -437,8 +437,10 @@ if [[ $safety_backup == 1 ]]; then
   [[ $url_from_option == 1 ]] && safety_args+=(--url "$url")
   [[ $allow_port_mapping == 1 ]] && safety_args+=(--allow-port-mapping)
   pf_info "taking a safety backup of $PF_DB before restoring"
-  if ! safety_output=$("$SCRIPT_DIR/backup.sh" "${safety_args[@]}"); then
-    pf_die "$EXIT_SAFETY_BACKUP" "safety backup failed: nothing was changed"
+  safety_status=0
+  safety_output=$("$SCRIPT_DIR/backup.sh" "${safety_args[@]}") || safety_status=$?
+  if [[ $safety_status != 0 ]]; then
+    pf_die "$EXIT_SAFETY_BACKUP" "safety backup failed (backup.sh exit code $safety_status): nothing was changed"
   fi
   safety_archive=$(tail -n 1 <<<"$safety_output")
   pf_info "safety backup: $safety_archive"
@@ -848,7 +850,8 @@ fi
 pf_log_file WARN "$work_dir/psql.err" 'psql: '
 while IFS= read -r line; do
   case $line in
-    pf-action:* | pf-checked:*) pf_info "${line#pf-*: }" ;;
+    pf-action:*) pf_info "${line#pf-action: }" ;;
+    pf-checked:*) pf_info "validated: ${line#pf-checked: }" ;;
   esac
 done <"$work_dir/psql.out"
 
