@@ -282,7 +282,7 @@ else
   strategy=replace-all
   if [[ $has_data == 0 ]]; then
     existing=$(grep -vx public <<<"$archive_schemas" | while IFS= read -r s; do if schema_exists "$s"; then printf '%s ' "$s"; fi; done)
-    [[ -z $existing ]] || pf_die "$EXIT_RESTORE" "schema-only archive: schemas $existing exist in $PF_DB and would be replaced by empty tables; restore into a new database instead"
+    [[ -z $existing ]] || pf_die "$EXIT_RESTORE" "schema-only archive: schemas ${existing% } exist in $PF_DB and would be replaced by empty tables; restore into a new database instead"
   fi
 fi
 
