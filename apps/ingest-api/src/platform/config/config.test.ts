@@ -45,3 +45,13 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('the README configuration table', () => {
+  it('documents every variable the API reads', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../../../README.md', import.meta.url), 'utf8');
+    const { CONFIG_VARIABLES } = await import('./config.js');
+    const missing = CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});

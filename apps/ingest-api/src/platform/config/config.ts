@@ -22,78 +22,81 @@ const redisUrl = z
   .url()
   .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL');
 
-const environmentSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: integer(3000, 0, 65535),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const variablesSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: integer(3000, 0, 65535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: postgresUrl,
-    DATABASE_POOL_MAX: integer(10, 1, 500),
-    DATABASE_CONNECT_TIMEOUT_MS: integer(5000, 100),
-    DATABASE_STATEMENT_TIMEOUT_MS: integer(15000, 0),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_MAX: integer(10, 1, 500),
+  DATABASE_CONNECT_TIMEOUT_MS: integer(5000, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(15000, 0),
 
-    REDIS_URL: redisUrl.optional(),
-    REDIS_CLUSTER: bool(false),
-    REDIS_KEY_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9:_-]{0,32}$/)
-      .default('pf:'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_CLUSTER: bool(false),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,32}$/)
+    .default('pf:'),
 
-    COGNITO_REGION: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-3')
-      .default('eu-west-3'),
-    COGNITO_USER_POOL_ID: csv.pipe(
-      z
-        .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/, 'must look like eu-west-3_AbCdEf123'))
-        .min(1, 'is required'),
-    ),
-    COGNITO_CLIENT_ID: csv.pipe(z.array(z.string().min(1)).min(1, 'is required (comma list allowed)')),
-    COGNITO_TOKEN_USE: z.enum(['id', 'access', 'any']).default('any'),
-    COGNITO_REQUIRED_GROUPS: csv.optional(),
-    COGNITO_GRACE_SECONDS: integer(0, 0, 300),
-    COGNITO_JWKS_FILE: z.string().min(1).optional(),
+  COGNITO_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-3')
+    .default('eu-west-3'),
+  COGNITO_USER_POOL_ID: csv.pipe(
+    z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/, 'must look like eu-west-3_AbCdEf123'))
+      .min(1, 'is required'),
+  ),
+  COGNITO_CLIENT_ID: csv.pipe(z.array(z.string().min(1)).min(1, 'is required (comma list allowed)')),
+  COGNITO_TOKEN_USE: z.enum(['id', 'access', 'any']).default('any'),
+  COGNITO_REQUIRED_GROUPS: csv.optional(),
+  COGNITO_GRACE_SECONDS: integer(0, 0, 300),
+  COGNITO_JWKS_FILE: z.string().min(1).optional(),
 
-    SESSION_IDLE_TTL_SECONDS: integer(1800, 60),
-    SESSION_ABSOLUTE_TTL_SECONDS: integer(12 * 3600, 300),
+  SESSION_IDLE_TTL_SECONDS: integer(1800, 60),
+  SESSION_ABSOLUTE_TTL_SECONDS: integer(12 * 3600, 300),
 
-    CORS_ORIGINS: csv.pipe(z.array(z.string().url().or(z.literal('*')))).default([]),
-    TRUST_PROXY_HOPS: integer(0, 0, 10),
-    BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  CORS_ORIGINS: csv.pipe(z.array(z.string().url().or(z.literal('*')))).default([]),
+  TRUST_PROXY_HOPS: integer(0, 0, 10),
+  BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
 
-    RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
-    RATE_LIMIT_PUBLIC_PER_WINDOW: integer(600, 1),
-    RATE_LIMIT_DEFAULT_PER_WINDOW: integer(300, 1),
-    RATE_LIMIT_INGEST_PER_WINDOW: integer(60, 1),
-    RATE_LIMIT_IMPORTS_PER_WINDOW: integer(20, 1),
+  RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
+  RATE_LIMIT_PUBLIC_PER_WINDOW: integer(600, 1),
+  RATE_LIMIT_DEFAULT_PER_WINDOW: integer(300, 1),
+  RATE_LIMIT_INGEST_PER_WINDOW: integer(60, 1),
+  RATE_LIMIT_IMPORTS_PER_WINDOW: integer(20, 1),
 
-    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    HEALTH_CHECK_TIMEOUT_MS: integer(1000, 50, 30_000),
-    HEALTH_SLOW_MS: integer(250, 1),
-    SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    if (!env.REDIS_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['REDIS_URL'],
-        message: 'is required in production (sessions and rate limits are shared through Redis)',
-      });
-    }
-    if (env.COGNITO_JWKS_FILE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['COGNITO_JWKS_FILE'],
-        message: 'is refused in production: keys come from the Cognito user pool',
-      });
-    }
-    if (env.CORS_ORIGINS.includes('*')) {
-      ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'cannot be * in production' });
-    }
-  });
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  HEALTH_CHECK_TIMEOUT_MS: integer(1000, 50, 30_000),
+  HEALTH_SLOW_MS: integer(250, 1),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+});
+
+/** Every environment variable the API reads (the README's configuration table lists each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variablesSchema.shape);
+
+const environmentSchema = variablesSchema.superRefine((env, ctx) => {
+  if (env.NODE_ENV !== 'production') return;
+  if (!env.REDIS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: 'is required in production (sessions and rate limits are shared through Redis)',
+    });
+  }
+  if (env.COGNITO_JWKS_FILE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['COGNITO_JWKS_FILE'],
+      message: 'is refused in production: keys come from the Cognito user pool',
+    });
+  }
+  if (env.CORS_ORIGINS.includes('*')) {
+    ctx.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: 'cannot be * in production' });
+  }
+});
 
 export type RateLimitGroup = 'public' | 'default' | 'ingest' | 'imports';
 
