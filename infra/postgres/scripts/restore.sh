@@ -386,7 +386,12 @@ print_plan() {
   printf '  target:         database %s on %s:%s as %s\n' "$PF_DB" "$PF_HOST" "$PF_DIALLED_PORT" "$PF_USER"
   printf '  strategy:       %s\n' "$strategy"
   case $strategy in
-    replace-all) printf '  drop+recreate:  %s\n' "$(tr '\n' ' ' <<<"$scope")" ;;
+    replace-all)
+      printf '  drop+recreate:  %s\n' "$(grep -vx public <<<"$scope" | tr '\n' ' ')"
+      if grep -qx public <<<"$scope"; then
+        printf '  public:         kept; its archived objects are dropped and recreated (--clean --if-exists)\n'
+      fi
+      ;;
     recreate-schema) printf '  recreate:       schema %s (%s archive entries), %s missing dependent object(s) in other schemas\n' "$schema" "$(grep -cv '^;' "$list_scope" || true)" "$(grep -cv '^;' "$list_dependents" || true)" ;;
     replace-data) printf '  replace data:   %s (structure kept)\n' "$(tr '\n' ' ' <<<"$scope")" ;;
   esac
