@@ -89,6 +89,7 @@ export interface Auth {
    * stays red (`jwksReady()` false) meanwhile.
    *
    * @throws {JwksUnavailableError} a pool's keys could not be fetched
+   * @throws {AuthConfigurationError} a `jwksFile` is missing or is not a JWKS
    */
   hydrate(): Promise<void>;
   /** True once every pool's keys are cached. */
@@ -379,7 +380,11 @@ export function createAuth(options: AuthOptions): Auth {
     if (now >= token.authTime * 1000 + absoluteMs) throw new SessionExpiredError('absolute');
     const found = await store.read(token.sessionId, now, idleMs);
     if (found?.idle === true) throw new SessionExpiredError('idle');
-    let entry = found?.entry ?? (await creating(token.sessionId, () => createSession(token, jwt, now)));
+    // Keyed by token use too: an access token that cannot open the session (no profile resolver) must not
+    // make a concurrent ID token of the same sign-in fail with it.
+    let entry =
+      found?.entry ??
+      (await creating(`${token.sessionId}:${token.tokenUse}`, () => createSession(token, jwt, now)));
     if (entry.record.cognitoSub !== token.sub || entry.record.userPoolId !== token.userPoolId) {
       throw new SessionMismatchError();
     }

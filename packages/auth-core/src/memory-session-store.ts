@@ -30,6 +30,15 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     }
     return entry;
   };
+  // Expired entries are dropped when read; this sweep bounds what is never read again.
+  let writes = 0;
+  const sweep = () => {
+    writes += 1;
+    if (writes % 1000 !== 0) return;
+    const now = clock();
+    for (const [sessionId, until] of revoked) if (until <= now) revoked.delete(sessionId);
+    for (const sessionId of sessions.keys()) live(sessionId);
+  };
   const copy = (entry: StoredEntry): SessionEntry => ({
     record: structuredClone(entry.record),
     activeOrganisationId: entry.activeOrganisationId,
@@ -51,6 +60,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     },
 
     async create(record, now) {
+      sweep();
       if (live(record.id) !== null) return false;
       sessions.set(record.id, {
         record: structuredClone(record),
@@ -110,6 +120,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     },
 
     async revoke(sessionId, ttlMs) {
+      sweep();
       revoked.set(sessionId, clock() + ttlMs);
     },
 

@@ -34,6 +34,7 @@ import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { userPoolRegion } from './environment.js';
 import {
+  AuthConfigurationError,
   AuthError,
   InvalidClaimsError,
   InvalidClientError,
@@ -110,7 +111,12 @@ export interface TokenVerifier {
    * @throws {SessionStoreUnavailableError} the deny-list cannot be read
    */
   verify(token: string): Promise<VerifiedToken>;
-  /** Loads JWKS files and fetches the JWKS of every remote pool. Call at start; retry until it resolves. */
+  /**
+   * Loads JWKS files and fetches the JWKS of every remote pool. Call at start; retry until it resolves.
+   *
+   * @throws {JwksUnavailableError} a remote pool's JWKS could not be fetched
+   * @throws {AuthConfigurationError} a JWKS file is missing or not a JWKS
+   */
   hydrate(): Promise<void>;
   /** True once every pool's keys are in memory. */
   jwksReady(): boolean;
@@ -296,8 +302,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         options.userPools.map(async (pool) => {
           if (hydrated.has(pool.userPoolId)) return;
           if (pool.jwksFile !== undefined) {
-            const jwks: unknown = JSON.parse(await readFile(pool.jwksFile, 'utf8'));
-            assertIsJwks(jwks as Parameters<typeof assertIsJwks>[0]);
+            let jwks: unknown;
+            try {
+              jwks = JSON.parse(await readFile(pool.jwksFile, 'utf8'));
+              assertIsJwks(jwks as Parameters<typeof assertIsJwks>[0]);
+            } catch (error) {
+              const reason = error instanceof Error ? error.message : String(error);
+              throw new AuthConfigurationError([
+                `jwksFile of ${pool.userPoolId} is not a readable JWKS: ${reason}`,
+              ]);
+            }
             verifier.cacheJwks(jwks as Jwks, pool.userPoolId);
           } else {
             const [regional] = issuersOf(pool.userPoolId);

@@ -144,6 +144,16 @@ describe('session creation', () => {
     expect(first.user).toMatchObject({ email: identity.email, firstName: 'Ada', lastName: 'Lovelace' });
   });
 
+  it('lets an ID token open the session even when an access token of the same sign-in races it', async () => {
+    const identity = signIn();
+    const [access, id] = await Promise.all([
+      request(app).get('/me').set('Authorization', bearer(identity.accessToken)),
+      request(app).get('/me').set('Authorization', bearer(identity.idToken)),
+    ]);
+    expect(id.status).toBe(200);
+    expect([200, 401]).toContain(access.status);
+  });
+
   it('refuses an access token that starts a sign-in when no profile resolver is configured', async () => {
     const identity = signIn();
     const response = await request(app).get('/me').set('Authorization', bearer(identity.accessToken));
