@@ -109,11 +109,13 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const env = harnessEnv();
   const name = `pf_test_${env.runId}_${randomBytes(4).toString('hex')}`;
-  await withAdmin(env.adminUrl, (admin) =>
-    admin.query(
+  await withAdmin(env.adminUrl, async (admin) => {
+    await admin.query(
       `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(env.templateDb)} OWNER ${quoteIdent(env.ownerRole)}`,
-    ),
-  );
+    );
+    // A clone does not inherit the template's database privileges: grant what the first migration grants.
+    await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(name)} TO prospectflow_app, prospectflow_readonly`);
+  });
   const pooled = { host: '127.0.0.1', port: env.pgbouncerPort, database: name };
   return {
     name,
