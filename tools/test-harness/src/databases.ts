@@ -114,7 +114,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(env.templateDb)} OWNER ${quoteIdent(env.ownerRole)}`,
     );
     // A clone does not inherit the template's database privileges: grant what the first migration grants.
-    await admin.query(`GRANT CONNECT ON DATABASE ${quoteIdent(name)} TO prospectflow_app, prospectflow_readonly`);
+    await admin.query(
+      `GRANT CONNECT ON DATABASE ${quoteIdent(name)} TO prospectflow_app, prospectflow_readonly`,
+    );
   });
   const pooled = { host: '127.0.0.1', port: env.pgbouncerPort, database: name };
   return {
