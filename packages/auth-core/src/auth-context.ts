@@ -61,16 +61,6 @@ declare global {
   }
 }
 
-/** The part of a request this package reads; an Express `Request` fits. */
-export interface AuthRequest {
-  auth?: AuthContext;
-  headers: Record<string, string | string[] | undefined>;
-  ip?: string | undefined;
-  method?: string;
-  originalUrl?: string;
-  url?: string;
-}
-
 /**
  * `req.auth`, for handlers mounted after `authenticate`.
  *

@@ -103,7 +103,10 @@ export interface Auth {
   /**
    * Verifies a bare JWT (for non-HTTP entry points); same checks as `authenticate` without the session.
    *
-   * @throws {TokenError} | {MissingGroupError} | {JwksUnavailableError} | {SessionStoreUnavailableError}
+   * @throws {TokenError} a subclass naming why the token is refused (401)
+   * @throws {MissingGroupError} the token lacks every group its user pool requires
+   * @throws {JwksUnavailableError} the keys are not loaded (`hydrate()`) or Cognito cannot be reached
+   * @throws {SessionStoreUnavailableError} the deny-list cannot be read
    */
   verifyToken(token: string): Promise<VerifiedToken>;
   /**

@@ -102,8 +102,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       generations.set(userId, (generations.get(userId) ?? 0) + 1);
       let marked = 0;
       for (const sessionId of [...(userSessions.get(userId) ?? [])]) {
-        const entry = live(sessionId);
-        if (entry === null) continue;
+        const entry = sessions.get(sessionId);
+        if (entry === undefined || entry.expiresAt <= clock()) continue;
         entry.staleVersion += 1;
         marked += 1;
       }

@@ -86,9 +86,13 @@ const SCRIPTS = {
     redis.call('HSET', KEYS[1], 'data', ARGV[1], 'active', '', 'seen', ARGV[2], 'stale', '0', 'synced', '0')
     redis.call('PEXPIRE', KEYS[1], ARGV[3])
     return 1`,
+  // The user index is a sorted set scored by each session's absolute end: expired ids are dropped by score,
+  // never by probing the session key, which could race with a session being created.
   pfAuthIndexAdd: `
-    redis.call('SADD', KEYS[1], ARGV[1])
-    if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+    local ttl = tonumber(ARGV[2]) - tonumber(ARGV[3])
+    if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
     return 1`,
   pfAuthRefresh: `
     if redis.call('HGET', KEYS[1], 'stale') ~= ARGV[2] then return 0 end
@@ -128,7 +132,7 @@ function parseRecord(data: string): SessionRecord | null {
  * The production session store. Layout under `keyPrefix`:
  * - `session:<id>`: a hash (`data` JSON record, `active`, `seen`, `stale`, `synced`) expiring at the session's
  *   absolute end;
- * - `user-sessions:<userId>`: a set of the user's session ids (for invalidation);
+ * - `user-sessions:<userId>`: the user's session ids, scored by their absolute end (for invalidation);
  * - `user-generation:<userId>`: a counter bumped by every invalidation;
  * - `revoked:<id>`: the logout deny-list entry, expiring when the session's tokens would.
  *
@@ -199,8 +203,9 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     create: (record, now) =>
       guard(async () => {
         const ttlMs = Math.max(1, Math.ceil(record.expiresAt - now));
+        // Indexed first: an invalidation must never find a session that is not in its user's index.
+        await scripts.pfAuthIndexAdd(indexKey(record.userId), record.id, now + ttlMs, now);
         const created = await scripts.pfAuthCreate(sessionKey(record.id), JSON.stringify(record), now, ttlMs);
-        await scripts.pfAuthIndexAdd(indexKey(record.userId), record.id, ttlMs);
         return created === 1;
       }),
 
@@ -223,11 +228,11 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       guard(async () => {
         await client.incr(generationKey(userId));
         await client.pexpire(generationKey(userId), GENERATION_TTL_MS);
-        const sessionIds = await client.smembers(indexKey(userId));
+        await client.zremrangebyscore(indexKey(userId), '-inf', Date.now());
+        const sessionIds = await client.zrange(indexKey(userId), 0, -1);
         let marked = 0;
         for (const sessionId of sessionIds) {
           if ((await scripts.pfAuthMarkStale(sessionKey(sessionId))) === 1) marked += 1;
-          else await client.srem(indexKey(userId), sessionId);
         }
         return marked;
       }),
@@ -237,7 +242,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     delete: (sessionId, userId) =>
       guard(async () => {
         await client.del(sessionKey(sessionId));
-        await client.srem(indexKey(userId), sessionId);
+        await client.zrem(indexKey(userId), sessionId);
       }),
 
     revoke: (sessionId, ttlMs) =>
