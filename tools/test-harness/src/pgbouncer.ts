@@ -1,11 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pgbouncerDir } from '@prospectflow/infra-postgres';
-import { freePort } from './services.js';
+import { freePort, waitForPort } from './services.js';
 
 const run = promisify(execFile);
 const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
@@ -69,32 +68,6 @@ export interface PgBouncerInstance {
   restart(): Promise<void>;
 }
 
-function waitForPort(port: number, timeoutMs: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) {
-        void readFile(logFile, 'utf8').then((log) =>
-          reject(new Error(`pgBouncer exited with code ${child.exitCode}:\n${log.slice(-2000)}`)),
-        );
-        return;
-      }
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`pgBouncer did not listen on ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 /**
  * Starts a private pgBouncer in transaction mode from the committed template and userlist script. Runs as the
  * `postgres` OS user when started by root, because pgBouncer refuses to run as root.
@@ -144,7 +117,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     child = spawn(options.binary, [configFile], { stdio: ['ignore', log.fd, log.fd] });
     await log.close();
     child.on('error', () => undefined);
-    await waitForPort(port, 10_000, child, logFile);
+    await waitForPort(port, { name: 'pgBouncer', child, output: () => readFile(logFile, 'utf8') });
   };
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

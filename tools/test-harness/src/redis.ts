@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
-import { freePort } from './services.js';
+import { freePort, waitForPort } from './services.js';
 
 export interface RedisInstance {
   readonly url: string;
@@ -13,35 +12,6 @@ export interface RedisInstance {
 }
 
 const CANDIDATES = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server'];
-
-function waitForPort(
-  port: number,
-  timeoutMs: number,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) {
-        reject(new Error(`redis-server exited with code ${child.exitCode}:\n${output().slice(-2000)}`));
-        return;
-      }
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline)
-          reject(new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
-}
 
 /**
  * Starts a private, throw-away redis-server on a free port, for fault tests that stop and restart Redis
@@ -77,7 +47,7 @@ export async function startRedis(): Promise<RedisInstance> {
     spawned.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     spawned.on('error', () => undefined);
     child = spawned;
-    await waitForPort(port, 10_000, spawned, () => output);
+    await waitForPort(port, { name: 'redis-server', child: spawned, output: () => output });
   };
   const stop = async () => {
     const running = child;

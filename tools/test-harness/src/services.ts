@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -69,4 +70,40 @@ export function redact(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
+}
+
+/**
+ * Resolves once something listens on 127.0.0.1:port; rejects if the child exits first (with the end of its
+ * output) or the time is up.
+ */
+export function waitForPort(
+  port: number,
+  options: { name: string; child: ChildProcess; output: () => Promise<string> | string; timeoutMs?: number },
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (options.child.exitCode !== null) {
+        void Promise.resolve(options.output()).then((output) =>
+          reject(
+            new Error(`${options.name} exited with code ${options.child.exitCode}:\n${output.slice(-2000)}`),
+          ),
+        );
+        return;
+      }
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline)
+          reject(new Error(`${options.name} did not listen on ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
 }

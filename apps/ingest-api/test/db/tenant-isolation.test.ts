@@ -13,11 +13,10 @@ import {
   InsufficientPrivilegeError,
   RowLevelSecurityError,
   TenantContextMissingError,
-  createAppPool,
   withTenantTransaction,
   withTransaction,
 } from '../../src/platform/db/index.js';
-import { seedTenant, type SeededTenant } from '../support/seed.js';
+import { seedTenant, testPool, type SeededTenant } from '../support/seed.js';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -25,19 +24,9 @@ let tenantA: SeededTenant;
 let tenantB: SeededTenant;
 let tenantTables: string[];
 
-const newPool = (connectionString: string, max: number) =>
-  createAppPool({
-    connectionString,
-    max,
-    connectionTimeoutMillis: 10_000,
-    idleTimeoutMillis: 10_000,
-    applicationName: 'tenant-isolation-test',
-    onIdleClientError: () => undefined,
-  });
-
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = newPool(db.appUrl, 10);
+  pool = testPool(db.appUrl, 10);
   [tenantA, tenantB] = await Promise.all([seedTenant(pool, 'Alpha'), seedTenant(pool, 'Beta')]);
   const admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
@@ -112,7 +101,7 @@ describe('two organisations through pgBouncer in transaction mode', () => {
     // Two server connections shared by 20 clients: every transaction reuses a connection another tenant just had.
     bouncer = await startTestPgBouncer({ poolSize: 2 });
     const url = withCredentials(db.appUrl, { port: bouncer.port });
-    tightPool = newPool(url, 20);
+    tightPool = testPool(url, 20);
     probe = new pg.Pool({ connectionString: url, max: 4 });
   });
 
@@ -196,7 +185,7 @@ describe('two organisations through pgBouncer in transaction mode', () => {
   });
 
   it('a transaction that throws leaves nothing behind for the next user of that server connection', async () => {
-    const single = newPool(withCredentials(db.appUrl, { port: bouncer.port }), 1);
+    const single = testPool(withCredentials(db.appUrl, { port: bouncer.port }), 1);
     try {
       const marker = `rolled-back-${randomUUID()}`;
       await expect(

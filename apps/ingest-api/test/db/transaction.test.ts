@@ -9,11 +9,10 @@ import {
   NoRowError,
   QueryCanceledError,
   UniqueViolationError,
-  createAppPool,
   withTenantTransaction,
   withTransaction,
 } from '../../src/platform/db/index.js';
-import { seedTenant, signIn, type SeededTenant } from '../support/seed.js';
+import { seedTenant, signIn, testPool, type SeededTenant } from '../support/seed.js';
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -21,14 +20,7 @@ let tenant: SeededTenant;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = createAppPool({
-    connectionString: db.appUrl,
-    max: 1,
-    connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 10_000,
-    applicationName: 'transaction-test',
-    onIdleClientError: () => undefined,
-  });
+  pool = testPool(db.appUrl, 1);
   tenant = await seedTenant(pool, 'Tx');
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { withTenantTransaction, withTransaction } from '../../src/platform/db/index.js';
+import { createAppPool, withTenantTransaction, withTransaction } from '../../src/platform/db/index.js';
 
 export interface SeededTenant {
   organisationId: string;
@@ -121,4 +121,16 @@ export async function seedTenant(pool: Pool, label: string): Promise<SeededTenan
       return { organisationId, ownerId, companyId, personId, campaignId, messageId };
     },
   );
+}
+
+/** The application pool as the API builds it, sized for a test. */
+export function testPool(connectionString: string, max: number): Pool {
+  return createAppPool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 10_000,
+    applicationName: 'ingest-api-test',
+    onIdleClientError: () => undefined,
+  });
 }
