@@ -1,11 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pg from 'pg';
-
-const run = promisify(execFile);
+import { ensureDebianTool, which, withAdmin } from '@prospectflow/test-harness';
 
 export const scriptsDir = fileURLToPath(new URL('../scripts/', import.meta.url));
 
@@ -61,48 +59,14 @@ export function lastLine(text: string): string {
   return text.trimEnd().split('\n').at(-1) ?? '';
 }
 
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+/** A one-off connection (the harness's helper). */
+export const withClient = withAdmin;
 
-export async function which(binary: string): Promise<string | null> {
-  try {
-    const { stdout } = await run('sh', ['-c', `command -v ${binary}`]);
-    return stdout.trim() || null;
-  } catch {
-    return null;
-  }
-}
+export { which };
 
-/**
- * Finds shellcheck, installing it from Debian's packages when it is missing and we may (root with apt-get),
- * as the harness does for pgBouncer. Throws with instructions otherwise: the check is never skipped.
- */
-export async function ensureShellcheck(): Promise<string> {
-  const found = await which('shellcheck');
-  if (found) return found;
-  const apt = await which('apt-get');
-  if (process.getuid?.() !== 0 || !apt) {
-    throw new Error(
-      'shellcheck is not installed and cannot be installed automatically (needs root and apt-get). ' +
-        'Install it (Debian/Ubuntu: apt-get install -y shellcheck; macOS: brew install shellcheck) and rerun.',
-    );
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update', '-qq'], { env, maxBuffer: 16 * 1024 * 1024 });
-  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'shellcheck'], {
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const installed = await which('shellcheck');
-  if (!installed) throw new Error('apt-get installed shellcheck but the binary is not on PATH');
-  return installed;
+/** shellcheck, installed from Debian's packages when missing (as root); never skipped. */
+export function ensureShellcheck(): Promise<string> {
+  return ensureDebianTool({ binary: 'shellcheck', debianPackage: 'shellcheck' });
 }
 
 export interface SeededOrganisation {

@@ -6,3 +6,4 @@ export { ensurePgBouncer, startPgBouncer, startTestPgBouncer } from './pgbouncer
 export type { PgBouncerInstance, PgBouncerOptions } from './pgbouncer.js';
 export { freePort } from './services.js';
 export { startRedis, type RedisInstance } from './redis.js';
+export { ensureDebianTool, which } from './system-tools.js';

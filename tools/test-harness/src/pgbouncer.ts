@@ -1,49 +1,23 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pgbouncerDir } from '@prospectflow/infra-postgres';
+import { harnessEnv } from './env.js';
 import { freePort, waitForPort } from './services.js';
+import { ensureDebianTool } from './system-tools.js';
 
 const run = promisify(execFile);
-const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'];
-
-async function which(binary: string): Promise<string | null> {
-  try {
-    const { stdout } = await run('sh', ['-c', `command -v ${binary}`]);
-    return stdout.trim() || null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Finds pgBouncer, installing it from Debian's packages when it is missing and we may (root with apt-get).
  */
-export async function ensurePgBouncer(log: (line: string) => void): Promise<string> {
-  const found = (await which('pgbouncer')) ?? CANDIDATES.find((candidate) => existsSync(candidate)) ?? null;
-  if (found) return found;
-  const isRoot = process.getuid?.() === 0;
-  const apt = await which('apt-get');
-  if (!isRoot || !apt) {
-    throw new Error(
-      'pgBouncer is not installed and cannot be installed automatically (needs root and apt-get). ' +
-        'Install it (Debian/Ubuntu: apt-get install -y pgbouncer; macOS: brew install pgbouncer) and rerun.',
-    );
-  }
-  log(
-    'pgBouncer not found: installing it from Debian packages (apt-get update && apt-get install -y pgbouncer)',
-  );
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update', '-qq'], { env, maxBuffer: 16 * 1024 * 1024 });
-  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'pgbouncer'], {
-    env,
-    maxBuffer: 16 * 1024 * 1024,
+export function ensurePgBouncer(log: (line: string) => void): Promise<string> {
+  return ensureDebianTool({
+    binary: 'pgbouncer',
+    debianPackage: 'pgbouncer',
+    candidates: ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'],
+    log,
   });
-  const installed = (await which('pgbouncer')) ?? CANDIDATES.find((candidate) => existsSync(candidate));
-  if (!installed) throw new Error('apt-get installed pgbouncer but the binary is not on PATH');
-  return installed;
 }
 
 export interface PgBouncerOptions {
@@ -143,7 +117,6 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
 export async function startTestPgBouncer(
   options: { poolSize?: number; queryWaitTimeoutSeconds?: number } = {},
 ): Promise<PgBouncerInstance> {
-  const { harnessEnv } = await import('./env.js');
   const env = harnessEnv();
   const server = new URL(env.adminUrl);
   return startPgBouncer({

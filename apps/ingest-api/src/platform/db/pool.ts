@@ -27,13 +27,3 @@ export function createAppPool(options: AppPoolOptions): pg.Pool {
   pool.on('error', options.onIdleClientError);
   return pool;
 }
-
-export interface PoolStats {
-  total: number;
-  idle: number;
-  waiting: number;
-}
-
-export function poolStats(pool: pg.Pool): PoolStats {
-  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
-}

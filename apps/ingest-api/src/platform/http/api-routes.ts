@@ -112,11 +112,14 @@ function parsePart<T>(
  */
 export class ApiRoutes {
   readonly #routes: RouteSpec<never, never, never>[] = [];
+  /** Path matchers compiled once at registration, for the 405 lookup of unmatched requests. */
+  readonly #matchers: { matcher: RegExp; method: string }[] = [];
 
   constructor(readonly basePath: string) {}
 
   add<P, Q, B>(spec: RouteSpec<P, Q, B>): void {
     this.#routes.push(spec as unknown as RouteSpec<never, never, never>);
+    this.#matchers.push({ matcher: toMatcher(spec.path), method: spec.method.toUpperCase() });
   }
 
   get routes(): readonly RouteSpec<never, never, never>[] {
@@ -125,9 +128,7 @@ export class ApiRoutes {
 
   /** The methods registered for a concrete path below the base path, or [] if the path is unknown. */
   allowedMethods(path: string): string[] {
-    const methods = this.#routes
-      .filter((route) => toMatcher(route.path).test(path))
-      .map((route) => route.method.toUpperCase());
+    const methods = this.#matchers.filter(({ matcher }) => matcher.test(path)).map(({ method }) => method);
     return [...new Set(methods)];
   }
 

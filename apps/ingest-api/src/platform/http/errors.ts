@@ -94,10 +94,3 @@ export class TooManyRequestsError extends ApiError {
     });
   }
 }
-
-export class ServiceUnavailableError extends ApiError {
-  override readonly name = 'ServiceUnavailableError';
-  constructor(detail: string, code = 'dependency_unavailable', retryAfterSeconds = 5) {
-    super(503, 'Service unavailable', detail, code, { 'Retry-After': String(retryAfterSeconds) });
-  }
-}
