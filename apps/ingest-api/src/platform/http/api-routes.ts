@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { ZodType } from 'zod';
+import type { ZodObject, ZodType } from 'zod';
 import type { RateLimitGroup } from '../config/config.js';
 import { ValidationError, type FieldError } from './errors.js';
 import { problemSchema } from './problem.js';
@@ -39,6 +39,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   minimumRole?: Role;
   rateLimitGroup?: RateLimitGroup;
   params?: ZodType<P>;
+  /** A zod object, made strict when mounted; a route without one refuses any query parameter. */
   query?: ZodType<Q>;
   body?: ZodType<B>;
   responses: Record<number, { description: string; schema?: ZodType }>;
@@ -80,14 +81,33 @@ function toMatcher(path: string): RegExp {
   return new RegExp(`^${pattern}/?$`);
 }
 
-function zodIssues(
-  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
-  prefix: string,
-): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
+interface ZodIssueLike {
+  code?: string;
+  path: readonly PropertyKey[];
+  message: string;
+  keys?: readonly string[];
+}
+
+function zodIssues(error: { issues: readonly ZodIssueLike[] }, prefix: string): FieldError[] {
+  const join = (path: readonly PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.');
+  const unknown = prefix === 'query' ? 'unknown query parameter' : 'unknown field';
+  // One error per unknown key, at the key's own path, so the client sees which parameter or field to drop.
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys
+      ? issue.keys.map((key) => ({ path: join([...issue.path, key]), message: unknown }))
+      : [{ path: join(issue.path), message: issue.message }],
+  );
+}
+
+const NO_QUERY = z.object({}).strict();
+
+/** The query schema a route validates with: its own made strict, or one that accepts no parameter at all. */
+function strictQuery(route: { operationId: string; query?: ZodType }): ZodType {
+  if (route.query === undefined) return NO_QUERY;
+  if (!(route.query instanceof z.ZodObject)) {
+    throw new TypeError(`route ${route.operationId}: the query schema must be a zod object`);
+  }
+  return (route.query as ZodObject).strict();
 }
 
 function parsePart<T>(
@@ -134,6 +154,7 @@ export class ApiRoutes {
 
   mount(router: Router, access: AccessMiddlewares): void {
     for (const route of this.#routes) {
+      const querySchema = strictQuery(route);
       const chain: RequestHandler[] = [];
       if (route.access === 'user') chain.push(...access.user);
       if (route.access === 'organisation') chain.push(...access.organisation);
@@ -142,7 +163,7 @@ export class ApiRoutes {
       chain.push(async (req, res) => {
         const errors: FieldError[] = [];
         const params = parsePart(route.params, req.params, 'params', errors);
-        const query = parsePart(route.query, req.query ?? {}, 'query', errors);
+        const query = parsePart(querySchema, req.query ?? {}, 'query', errors) as never;
         const body = parsePart(route.body, req.body ?? {}, 'body', errors);
         if (errors.length > 0) throw new ValidationError(errors);
         const result = await route.handler({ params, query, body, req, res });
