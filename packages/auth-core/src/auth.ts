@@ -376,8 +376,9 @@ export function createAuth(options: AuthOptions): Auth {
   }
 
   async function establish(req: Request): Promise<AuthContext> {
-    const header = req.headers.authorization;
-    const jwt = extractBearerToken(header, maxTokenLength);
+    // Every Authorization header, so that a second (forged) one is refused rather than ignored.
+    const headers = req.headersDistinct?.['authorization'] ?? req.headers.authorization;
+    const jwt = extractBearerToken(headers, maxTokenLength);
     const token = await verifier.verify(jwt);
     const now = clock();
     if (now >= token.authTime * 1000 + absoluteMs) throw new SessionExpiredError('absolute');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractBearerToken } from './bearer.js';
 import {
+  DuplicateAuthorizationError,
   MalformedTokenError,
   MissingTokenError,
   TokenTooLargeError,
@@ -30,6 +31,18 @@ describe('extractBearerToken', () => {
     [`Bearer ${'a'.repeat(5000)}`, TokenTooLargeError],
   ])('refuses %j', (header, error) => {
     expect(() => extractBearerToken(header, 100)).toThrow(error);
+  });
+
+  it('takes the one header of a list, and refuses several whatever they hold', () => {
+    expect(extractBearerToken(['Bearer aaa.bbb.ccc'], 100)).toBe('aaa.bbb.ccc');
+    expect(() => extractBearerToken([], 100)).toThrow(MissingTokenError);
+    expect(() => extractBearerToken(['Bearer aaa.bbb.ccc', 'Bearer ddd.eee.fff'], 100)).toThrow(
+      DuplicateAuthorizationError,
+    );
+    expect(() => extractBearerToken(['Bearer aaa.bbb.ccc', ''], 100)).toThrow(DuplicateAuthorizationError);
+    expect(() => extractBearerToken(['Basic x', 'Bearer aaa.bbb.ccc'], 100)).toThrow(
+      DuplicateAuthorizationError,
+    );
   });
 
   it('checks the length before parsing', () => {

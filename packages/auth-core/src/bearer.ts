@@ -1,4 +1,5 @@
 import {
+  DuplicateAuthorizationError,
   MalformedTokenError,
   MissingTokenError,
   TokenTooLargeError,
@@ -14,14 +15,21 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * Extracts the token of an `Authorization: Bearer <token>` header. Other schemes, a token in the query string
- * or in a cookie are not accepted.
+ * or in a cookie are not accepted. Give every `Authorization` header the request carried (Node's
+ * `req.headersDistinct.authorization`), not `req.headers.authorization`, which silently keeps the first.
  *
+ * @throws {DuplicateAuthorizationError} more than one header
  * @throws {MissingTokenError} no header at all
  * @throws {TokenTooLargeError} the header is longer than `maxLength` plus the scheme
  * @throws {UnsupportedAuthSchemeError} another scheme than Bearer
  * @throws {MalformedTokenError} a Bearer header without a single well-formed token
  */
-export function extractBearerToken(header: string | undefined, maxLength: number): string {
+export function extractBearerToken(
+  headers: string | readonly string[] | undefined,
+  maxLength: number,
+): string {
+  if (Array.isArray(headers) && headers.length > 1) throw new DuplicateAuthorizationError();
+  const header: string | undefined = typeof headers === 'string' ? headers : headers?.[0];
   if (header === undefined || header === '') throw new MissingTokenError();
   // Checked before any parsing so an oversized header costs nothing more than its length.
   if (header.length > maxLength + 'Bearer '.length) throw new TokenTooLargeError(maxLength);

@@ -167,6 +167,18 @@ export class IdTokenRequiredError extends TokenError {
   }
 }
 
+/**
+ * More than one `Authorization` header: answered with 400 (RFC 6750 §3.1 `invalid_request`, "repeats the same
+ * parameter"). Node keeps only the first in `req.headers` while a proxy or another framework may keep the last,
+ * so honouring either would let a forged header ride along with a valid one.
+ */
+export class DuplicateAuthorizationError extends AuthError {
+  readonly code = 'duplicate_authorization';
+  constructor() {
+    super('The request has more than one Authorization header; send exactly one');
+  }
+}
+
 /** The caller is authenticated but not allowed: answered with 403. */
 export abstract class ForbiddenError extends AuthError {
   abstract override readonly code: AuthProblemCode;

@@ -3,6 +3,7 @@ import {
   AuthConfigurationError,
   AuthError,
   DependencyUnavailableError,
+  DuplicateAuthorizationError,
   ForbiddenError,
   InsufficientRoleError,
   MissingTokenError,
@@ -18,6 +19,7 @@ export const DEFAULT_PROBLEM_TYPE_BASE = 'https://prospectflow.dev/problems/';
 
 const TITLES: Record<AuthProblemCode, string> = {
   missing_token: 'Authentication required',
+  duplicate_authorization: 'Several Authorization headers',
   unsupported_scheme: 'Unsupported authorization scheme',
   malformed_token: 'Malformed token',
   token_too_large: 'Token too large',
@@ -74,6 +76,7 @@ export interface ProblemOptions {
  * |---|---|
  * | `TokenError` subclasses (missing, malformed, expired, revoked, session expired...) | 401 |
  * | `ForbiddenError` subclasses (not a member, insufficient role, missing group, unverified e-mail) | 403 |
+ * | `DuplicateAuthorizationError` (more than one `Authorization` header) | 400 |
  * | `OrganisationRequestError` subclasses (malformed organisation id, organisation required) | 400 |
  * | `UserSyncConflictError` | 409 |
  * | `DependencyUnavailableError` subclasses (session store, user directory, JWKS, profile) | 503 |
@@ -92,6 +95,9 @@ export function toAuthProblem(error: AuthError, options: ProblemOptions = {}): A
       error instanceof MissingTokenError || error instanceof UnsupportedAuthSchemeError
         ? 'Bearer'
         : `Bearer error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`;
+  } else if (error instanceof DuplicateAuthorizationError) {
+    status = 400;
+    headers['WWW-Authenticate'] = `Bearer error="invalid_request", error_description="${error.message}"`;
   } else if (error instanceof ForbiddenError) {
     status = 403;
   } else if (error instanceof OrganisationRequestError) {

@@ -54,6 +54,7 @@ export interface SessionView {
  */
 export const AUTH_PROBLEM_CODES = [
   'missing_token',
+  'duplicate_authorization',
   'unsupported_scheme',
   'malformed_token',
   'token_too_large',
