@@ -1,5 +1,13 @@
 import type { Sql } from '../../platform/db/index.js';
-import type { CursorPosition } from '../../platform/http/cursor.js';
+import {
+  keysetClauses,
+  keysetPage,
+  keysetSortKey,
+  keysetValues,
+  type KeysetOrder,
+  type KeysetPage,
+  type KeysetPosition,
+} from '../../platform/db/keyset.js';
 import type { Member, Organisation } from './organisations.schemas.js';
 
 type Role = Member['role'];
@@ -62,7 +70,7 @@ interface MemberRow {
   role: Role;
   status: Member['status'];
   created_at: Date;
-  sort_key: string;
+  keyset_sort_key: string;
 }
 
 const toMember = (row: MemberRow): Member => ({
@@ -92,46 +100,41 @@ export async function insertMembership(
   );
 }
 
+const MEMBER_ORDER: KeysetOrder = { sortColumn: 'ou.created_at', idColumn: 'ou.id', direction: 'asc' };
 const MEMBER_COLUMNS = `ou.id, ou.user_id, u.email, u.first_name, u.last_name, ou.role, ou.status, ou.created_at,
-  to_char(ou.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS sort_key`;
+  ${keysetSortKey(MEMBER_ORDER)}`;
+const MEMBER_PAGE = keysetClauses(MEMBER_ORDER, 2);
 
 /** A page of members ordered by (joined at, membership id), strictly after the cursor. */
 export async function listMembers(
   sql: Sql,
   input: {
     organisationId: string;
-    after: CursorPosition | null;
+    after: KeysetPosition | null;
     limit: number;
     role?: Role | undefined;
     status?: Member['status'] | undefined;
   },
-): Promise<{ members: Member[]; last: CursorPosition | null; hasMore: boolean }> {
+): Promise<KeysetPage<Member>> {
   const rows = await sql.any<MemberRow>(
     `SELECT ${MEMBER_COLUMNS}
        FROM iam.organisation_users ou
        JOIN iam.users u ON u.id = ou.user_id
       WHERE ou.organisation_id = $1
-        AND ($2::timestamp IS NULL OR (ou.created_at AT TIME ZONE 'UTC', ou.id) > ($2::timestamp, $3::uuid))
+        AND ${MEMBER_PAGE.predicate}
         AND ($4::text IS NULL OR ou.role = $4)
         AND ($5::text IS NULL OR ou.status = $5)
-      ORDER BY ou.created_at, ou.id
+      ORDER BY ${MEMBER_PAGE.orderBy}
       LIMIT $6`,
     [
       input.organisationId,
-      input.after?.sortKey ?? null,
-      input.after?.id ?? null,
+      ...keysetValues(input.after),
       input.role ?? null,
       input.status ?? null,
       input.limit + 1,
     ],
   );
-  const page = rows.slice(0, input.limit);
-  const lastRow = page.at(-1);
-  return {
-    members: page.map(toMember),
-    last: lastRow ? { sortKey: lastRow.sort_key, id: lastRow.id } : null,
-    hasMore: rows.length > input.limit,
-  };
+  return keysetPage(rows, input.limit, toMember);
 }
 
 export async function findMember(

@@ -1,9 +1,10 @@
-import { z } from '../../platform/http/zod.js';
+import { pageSchema, paginationQuery } from '../../platform/http/pagination.js';
+import { text, z } from '../../platform/http/zod.js';
 import { roleSchema } from '../me/me.schemas.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-const name = z.string().trim().min(1).max(200);
+const name = text({ max: 200 });
 const slug = z.string().regex(SLUG_PATTERN, 'lower-case letters, digits and hyphens, 1 to 63 characters');
 
 export const organisationSchema = z
@@ -45,16 +46,13 @@ export const memberSchema = z
 
 export const memberListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    ...paginationQuery,
     role: roleSchema.optional(),
     status: z.enum(['invited', 'active', 'disabled']).optional(),
   })
   .strict();
 
-export const memberListSchema = z
-  .object({ items: z.array(memberSchema), nextCursor: z.string().nullable() })
-  .openapi('MemberList');
+export const memberListSchema = pageSchema(memberSchema, 'MemberList');
 
 export const inviteMemberBody = z
   .object({

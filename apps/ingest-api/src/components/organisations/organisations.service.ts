@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { UniqueViolationError, withTenantTransaction, type TenantContext } from '../../platform/db/index.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/http/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
 import * as repository from './organisations.repository.js';
 import type {
@@ -137,7 +137,7 @@ export class OrganisationService {
         status: query.status,
       }),
     );
-    return { items: page.members, nextCursor: page.hasMore && page.last ? encodeCursor(page.last) : null };
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   /**

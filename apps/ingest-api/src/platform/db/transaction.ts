@@ -1,5 +1,6 @@
 import pg, { type Pool, type PoolClient } from 'pg';
 import { isConnectionError, isDriverError, translateDatabaseError } from './errors.js';
+import type { TenantScope } from '../tenant.js';
 import { TransactionSql, type Sql } from './sql.js';
 
 export interface TransactionSettings {
@@ -123,4 +124,28 @@ export function withTenantTransaction<T>(
 ): Promise<T> {
   if (!context.organisationId) throw new TypeError('withTenantTransaction needs an organisationId');
   return withTransaction(pool, context, fn);
+}
+
+/**
+ * A tenant transaction for a scope (a request's or a job's): its organisation, user and correlation id,
+ * with the given statement timeout.
+ *
+ * @throws {DatabaseError} as withTransaction.
+ */
+export function withScope<T>(
+  pool: Pool,
+  scope: TenantScope,
+  statementTimeoutMs: number | null,
+  fn: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  return withTenantTransaction(
+    pool,
+    {
+      organisationId: scope.organisationId,
+      userId: scope.userId,
+      correlationId: scope.correlationId,
+      statementTimeoutMs,
+    },
+    fn,
+  );
 }

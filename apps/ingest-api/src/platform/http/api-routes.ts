@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { ZodObject, ZodType } from 'zod';
 import type { RateLimitGroup } from '../config/config.js';
-import { ValidationError, type FieldError } from './errors.js';
+import { ValidationError, type FieldError } from '../errors.js';
 import { problemSchema } from './problem.js';
 import { z } from './zod.js';
 

@@ -1,24 +1,25 @@
+import type { KeysetPosition } from '../db/keyset.js';
 import { BadRequestError } from './errors.js';
 
-/** An opaque cursor over a stable sort key plus the row id (ties broken by id, so pages never skip or repeat). */
-export interface CursorPosition {
-  sortKey: string;
-  id: string;
-}
+const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function encodeCursor(position: CursorPosition): string {
+/** The opaque form of a keyset position, as lists hand it out in `nextCursor`. */
+export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.sortKey, position.id])).toString('base64url');
 }
 
-/** @throws {BadRequestError} when the cursor was not produced by encodeCursor. */
-export function decodeCursor(cursor: string): CursorPosition {
+/** @throws {BadRequestError} invalid_cursor when the cursor was not produced by encodeCursor. */
+export function decodeCursor(cursor: string): KeysetPosition {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      typeof value[1] === 'string'
+      typeof value[1] === 'string' &&
+      SORT_KEY.test(value[0]) &&
+      UUID.test(value[1])
     ) {
       return { sortKey: value[0], id: value[1] };
     }

@@ -12,7 +12,8 @@ import {
   TransactionConflictError,
   UniqueViolationError,
 } from '../db/errors.js';
-import { ApiError, NotFoundError, ValidationError, MethodNotAllowedError } from './errors.js';
+import { AppError, NotFoundError, ValidationError, type ErrorKind, type FieldError } from '../errors.js';
+import { ApiError, MethodNotAllowedError } from './errors.js';
 import { sendProblem } from './problem.js';
 
 /** What an error becomes on the wire. */
@@ -22,7 +23,32 @@ export interface MappedProblem {
   detail: string;
   code: string;
   headers?: Record<string, string>;
-  errors?: { path: string; message: string }[];
+  errors?: FieldError[];
+  extensions?: Readonly<Record<string, unknown>>;
+}
+
+/** The one table from the status-free error kinds of services and jobs to HTTP. */
+const KIND_STATUS: Record<ErrorKind, { status: number; title: string }> = {
+  invalid: { status: 422, title: 'Validation failed' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  precondition_failed: { status: 412, title: 'Precondition failed' },
+  too_large: { status: 413, title: 'Payload too large' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+};
+
+function mapAppError(error: AppError): MappedProblem {
+  const { status, title } = KIND_STATUS[error.kind];
+  return {
+    status,
+    title,
+    detail: error.message,
+    code: error.code,
+    ...(error instanceof ValidationError ? { errors: [...error.errors] } : {}),
+    ...(Object.keys(error.extensions).length > 0 ? { extensions: error.extensions } : {}),
+    ...(error.kind === 'unavailable' ? { headers: { 'Retry-After': '5' } } : {}),
+  };
 }
 
 /** Maps errors of a library (auth-core) to a problem; returns null for errors it does not own. */
@@ -169,14 +195,15 @@ export function errorHandler(options: {
       return;
     }
     let mapped: MappedProblem | null = null;
-    if (error instanceof ApiError) {
+    if (error instanceof AppError) {
+      mapped = mapAppError(error);
+    } else if (error instanceof ApiError) {
       mapped = {
         status: error.status,
         title: error.title,
         detail: error.message,
         code: error.code,
         headers: { ...error.headers },
-        ...(error instanceof ValidationError ? { errors: [...error.errors] } : {}),
       };
     } else if (error instanceof DatabaseError) {
       mapped = mapDatabaseError(error);
@@ -202,6 +229,7 @@ export function errorHandler(options: {
     sendProblem(
       res,
       {
+        ...mapped.extensions,
         title: mapped.title,
         status: mapped.status,
         detail: mapped.detail,

@@ -1,6 +1,7 @@
 /**
- * The API's own error family. Services throw these (or let typed database and auth errors through);
- * exactly one place, the error handler, turns any error into problem+json.
+ * Errors of the HTTP layer itself (a malformed request, a method or media type the route does not take, a
+ * rate limit). Services and jobs throw the status-free family of `platform/errors.ts` instead; exactly one
+ * place, the error handler, turns any error into problem+json.
  */
 export class ApiError extends Error {
   override readonly name: string = 'ApiError';
@@ -15,46 +16,10 @@ export class ApiError extends Error {
   }
 }
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-export class ValidationError extends ApiError {
-  override readonly name = 'ValidationError';
-  constructor(
-    readonly errors: readonly FieldError[],
-    detail = 'The request is not valid.',
-  ) {
-    super(422, 'Validation failed', detail, 'validation_failed');
-  }
-}
-
 export class BadRequestError extends ApiError {
   override readonly name = 'BadRequestError';
   constructor(detail: string, code = 'bad_request') {
     super(400, 'Bad request', detail, code);
-  }
-}
-
-export class NotFoundError extends ApiError {
-  override readonly name = 'NotFoundError';
-  constructor(detail = 'No such resource.', code = 'not_found') {
-    super(404, 'Not found', detail, code);
-  }
-}
-
-export class ForbiddenError extends ApiError {
-  override readonly name = 'ForbiddenError';
-  constructor(detail: string, code = 'forbidden') {
-    super(403, 'Forbidden', detail, code);
-  }
-}
-
-export class ConflictError extends ApiError {
-  override readonly name = 'ConflictError';
-  constructor(detail: string, code = 'conflict') {
-    super(409, 'Conflict', detail, code);
   }
 }
 

@@ -12,7 +12,23 @@ export const problemSchema = z
     instance: z.string(),
     requestId: z.string(),
     code: z.string().openapi({ description: 'Stable machine-readable reason' }),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          code: z
+            .string()
+            .optional()
+            .openapi({ description: 'Stable reason of a data rule, where it has one' }),
+        }),
+      )
+      .optional(),
+    conflictingId: z
+      .string()
+      .uuid()
+      .optional()
+      .openapi({ description: 'On a 409 over a unique value: the id of the record that already holds it' }),
   })
   .openapi('Problem');
 
@@ -22,7 +38,7 @@ export const PROBLEM_TYPE_BASE = 'https://prospectflow.dev/problems/';
 
 export function sendProblem(
   res: Response,
-  problem: Omit<Problem, 'type'> & { type?: string },
+  problem: Omit<Problem, 'type'> & { type?: string } & Record<string, unknown>,
   headers: Readonly<Record<string, string>> = {},
 ): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
