@@ -120,6 +120,15 @@ END
 $$;
 
 --
+-- Name: search_key(text); Type: FUNCTION; Schema: crm; Owner: -
+--
+
+CREATE FUNCTION crm.search_key(p_value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ SELECT lower(regexp_replace(normalize(p_value, NFD), '[\u0300-\u036f]', '', 'g')) $$;
+
+--
 -- Name: assert_single_owner(); Type: FUNCTION; Schema: iam; Owner: -
 --
 
@@ -206,10 +215,10 @@ END
 $$;
 
 --
--- Name: sync_user(text, public.citext, text, text); Type: FUNCTION; Schema: iam; Owner: -
+-- Name: sync_user(text, public.citext, text, text, timestamp with time zone); Type: FUNCTION; Schema: iam; Owner: -
 --
 
-CREATE FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text) RETURNS TABLE(user_id uuid, created boolean, invitations_accepted integer)
+CREATE FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text, p_issued_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(user_id uuid, created boolean, invitations_accepted integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
@@ -217,12 +226,16 @@ DECLARE
   v_id uuid;
   v_created boolean := false;
   v_accepted integer;
+  v_issued_at timestamptz := coalesce(p_issued_at, now());
 BEGIN
   IF p_cognito_sub IS NULL OR p_cognito_sub = '' OR p_email IS NULL THEN
     RAISE EXCEPTION 'sync_user needs a subject and an e-mail' USING ERRCODE = '22023';
   END IF;
 
-  -- Serialise concurrent first requests of one identity (and of one e-mail) without table locks.
+  -- Serialise concurrent syncs of one identity (whatever e-mail each token carries) and of one e-mail (an
+  -- invitation placeholder claimed once), without table locks. Always subject first, then e-mail: one order
+  -- for every caller, so two syncs cannot wait on each other.
+  PERFORM pg_advisory_xact_lock(hashtextextended('iam.sync_user:sub:' || p_cognito_sub, 0));
   PERFORM pg_advisory_xact_lock(hashtextextended('iam.sync_user:' || lower(p_email::text), 0));
 
   SELECT u.id INTO v_id FROM iam.users u WHERE u.cognito_sub = p_cognito_sub;
@@ -232,8 +245,8 @@ BEGIN
      RETURNING u.id INTO v_id;
   END IF;
   IF v_id IS NULL THEN
-    INSERT INTO iam.users AS u (cognito_sub, email, first_name, last_name)
-    VALUES (p_cognito_sub, p_email, nullif(p_first_name, ''), nullif(p_last_name, ''))
+    INSERT INTO iam.users AS u (cognito_sub, email, first_name, last_name, profile_issued_at)
+    VALUES (p_cognito_sub, p_email, nullif(p_first_name, ''), nullif(p_last_name, ''), v_issued_at)
     ON CONFLICT (cognito_sub) DO NOTHING
     RETURNING u.id INTO v_id;
     v_created := v_id IS NOT NULL;
@@ -242,12 +255,17 @@ BEGIN
     END IF;
   END IF;
 
+  -- Claims older than those already applied change nothing. profile_issued_at moves even when the values are
+  -- the same, so that an older token carrying a former e-mail cannot slip in after a newer one.
   UPDATE iam.users u
      SET email = p_email,
          first_name = coalesce(nullif(p_first_name, ''), u.first_name),
-         last_name = coalesce(nullif(p_last_name, ''), u.last_name)
+         last_name = coalesce(nullif(p_last_name, ''), u.last_name),
+         profile_issued_at = v_issued_at
    WHERE u.id = v_id
-     AND (u.email IS DISTINCT FROM p_email
+     AND (u.profile_issued_at IS NULL OR u.profile_issued_at <= v_issued_at)
+     AND (u.profile_issued_at IS DISTINCT FROM v_issued_at
+          OR u.email IS DISTINCT FROM p_email
           OR (nullif(p_first_name, '') IS NOT NULL AND u.first_name IS DISTINCT FROM p_first_name)
           OR (nullif(p_last_name, '') IS NOT NULL AND u.last_name IS DISTINCT FROM p_last_name));
 
@@ -298,13 +316,59 @@ CREATE FUNCTION outreach.assert_campaign_transition() RETURNS trigger
     AS $$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
-       (OLD.status = 'draft' AND NEW.status IN ('running', 'archived'))
-    OR (OLD.status = 'running' AND NEW.status IN ('paused', 'archived'))
+       (OLD.status = 'draft' AND NEW.status = 'running')
+    OR (OLD.status = 'running' AND NEW.status = 'paused')
     OR (OLD.status = 'paused' AND NEW.status IN ('running', 'archived'))) THEN
     RAISE EXCEPTION 'campaign status cannot move from % to %', OLD.status, NEW.status
       USING ERRCODE = '23514', CONSTRAINT = 'campaigns_status_transition';
   END IF;
   RETURN NEW;
+END
+$$;
+
+--
+-- Name: assert_enrollment_transition(); Type: FUNCTION; Schema: outreach; Owner: -
+--
+
+CREATE FUNCTION outreach.assert_enrollment_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  IF NEW.state IS DISTINCT FROM OLD.state THEN
+    IF NOT (
+         (OLD.state IN ('active', 'paused')
+          AND NEW.state IN ('active', 'paused', 'replied', 'bounced', 'unsubscribed', 'finished'))
+      OR (OLD.state = 'replied' AND NEW.state = 'unsubscribed')
+      OR (OLD.state = 'finished' AND NEW.state IN ('replied', 'bounced', 'unsubscribed'))) THEN
+      RAISE EXCEPTION 'enrolment state cannot move from % to %', OLD.state, NEW.state
+        USING ERRCODE = '23514', CONSTRAINT = 'campaign_enrollments_state_transition';
+    END IF;
+    NEW.state_changed_at := now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+--
+-- Name: record_enrollment_states(); Type: FUNCTION; Schema: outreach; Owner: -
+--
+
+CREATE FUNCTION outreach.record_enrollment_states() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO outreach.enrollment_state_changes (organisation_id, enrollment_id, campaign_id, state)
+    SELECT n.organisation_id, n.id, n.campaign_id, n.state FROM new_rows n;
+  ELSE
+    INSERT INTO outreach.enrollment_state_changes (organisation_id, enrollment_id, campaign_id, state)
+    SELECT n.organisation_id, n.id, n.campaign_id, n.state
+      FROM new_rows n JOIN old_rows o ON o.organisation_id = n.organisation_id AND o.id = n.id
+     WHERE n.state IS DISTINCT FROM o.state;
+  END IF;
+  RETURN NULL;
 END
 $$;
 
@@ -315,7 +379,7 @@ $$;
 CREATE FUNCTION tracking.new_pixel_token(p_organisation_id uuid) RETURNS text
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ SELECT replace(p_organisation_id::text, '-', '') || replace(gen_random_uuid()::text, '-', '') $$;
+    AS $$ SELECT replace(p_organisation_id::text, '-', '') || md5(gen_random_uuid()::text || gen_random_uuid()::text) $$;
 
 --
 -- Name: record_open(text, text); Type: FUNCTION; Schema: tracking; Owner: -
@@ -324,51 +388,115 @@ CREATE FUNCTION tracking.new_pixel_token(p_organisation_id uuid) RETURNS text
 CREATE FUNCTION tracking.record_open(p_token text, p_visitor_hash text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  RETURN tracking.record_opens(ARRAY[p_token], ARRAY[p_visitor_hash], ARRAY['human'], ARRAY[now()], 0) > 0;
+END
+$$;
+
+--
+-- Name: record_opens(text[], text[], text[], timestamp with time zone[], integer); Type: FUNCTION; Schema: tracking; Owner: -
+--
+
+CREATE FUNCTION tracking.record_opens(p_tokens text[], p_visitors text[], p_verdicts text[], p_opened_at timestamp with time zone[], p_scanner_window_seconds integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_previous text := current_setting('app.organisation_id', true);
   v_org uuid;
-  v_message uuid;
-  v_campaign uuid;
-  v_new_visitor integer;
-  v_first_open boolean;
+  v_count integer;
+  v_recorded integer := 0;
 BEGIN
-  IF p_token IS NULL OR p_token !~ '^[0-9a-f]{64}$' OR p_visitor_hash IS NULL THEN
-    RETURN false;
+  IF cardinality(p_tokens) IS DISTINCT FROM cardinality(p_visitors)
+     OR cardinality(p_tokens) IS DISTINCT FROM cardinality(p_verdicts)
+     OR cardinality(p_tokens) IS DISTINCT FROM cardinality(p_opened_at) THEN
+    RAISE EXCEPTION 'record_opens: the four arrays must have the same length' USING ERRCODE = '22023';
   END IF;
-  v_org := left(p_token, 32)::uuid;
-  PERFORM set_config('app.organisation_id', v_org::text, true);
-
-  SELECT p.message_id, p.campaign_id INTO v_message, v_campaign
-    FROM tracking.pixels p WHERE p.organisation_id = v_org AND p.token = p_token;
-  IF v_message IS NULL THEN
-    PERFORM set_config('app.organisation_id', coalesce(v_previous, ''), true);
-    RETURN false;
+  IF cardinality(p_tokens) > 10000 THEN
+    RAISE EXCEPTION 'record_opens: at most 10000 opens per call' USING ERRCODE = '22023';
+  END IF;
+  IF p_scanner_window_seconds IS NULL OR p_scanner_window_seconds NOT BETWEEN 0 AND 3600 THEN
+    RAISE EXCEPTION 'record_opens: the scanner window must be 0 to 3600 seconds' USING ERRCODE = '22023';
   END IF;
 
-  INSERT INTO tracking.pixel_opens (organisation_id, message_id, visitor_hash)
-  VALUES (v_org, v_message, left(p_visitor_hash, 128))
-  ON CONFLICT ON CONSTRAINT pixel_opens_visitor_key DO NOTHING;
-  GET DIAGNOSTICS v_new_visitor = ROW_COUNT;
-
-  INSERT INTO tracking.message_open_stats AS s
-         (organisation_id, message_id, first_open_at, last_open_at, total_opens, unique_opens)
-  VALUES (v_org, v_message, now(), now(), 1, v_new_visitor)
-  ON CONFLICT ON CONSTRAINT message_open_stats_pkey DO UPDATE
-     SET last_open_at = greatest(s.last_open_at, excluded.last_open_at),
-         total_opens = s.total_opens + 1,
-         unique_opens = s.unique_opens + excluded.unique_opens
-  RETURNING s.total_opens = 1 INTO v_first_open;
-
-  IF v_campaign IS NOT NULL THEN
-    INSERT INTO tracking.campaign_daily_stats AS d (organisation_id, campaign_id, day, opens, unique_opens)
-    VALUES (v_org, v_campaign, (now() AT TIME ZONE 'UTC')::date, 1, CASE WHEN v_first_open THEN 1 ELSE 0 END)
-    ON CONFLICT ON CONSTRAINT campaign_daily_stats_pkey DO UPDATE
-       SET opens = d.opens + 1, unique_opens = d.unique_opens + excluded.unique_opens;
-  END IF;
+  FOR v_org IN
+    SELECT DISTINCT left(t, 32)::uuid FROM unnest(p_tokens) AS t WHERE t ~ '^[0-9a-f]{64}$' ORDER BY 1
+  LOOP
+    PERFORM set_config('app.organisation_id', v_org::text, true);
+    WITH batch AS (
+      SELECT b.token, b.visitor, b.verdict, b.opened_at, b.ord
+        FROM unnest(p_tokens, p_visitors, p_verdicts, p_opened_at) WITH ORDINALITY AS b(token, visitor, verdict, opened_at, ord)
+       WHERE b.token ~ '^[0-9a-f]{64}$' AND left(b.token, 32)::uuid = v_org
+         AND b.visitor ~ '^[A-Za-z0-9_.:-]{1,128}$'
+         AND b.verdict IN ('human', 'apple_privacy_prefetch', 'google_image_proxy', 'security_scanner', 'unknown_bot')
+         AND b.opened_at IS NOT NULL
+    ), opens AS (
+      SELECT b.ord, b.visitor, b.opened_at, p.message_id, p.campaign_id,
+             CASE WHEN b.verdict = 'human' AND m.sent_at IS NOT NULL
+                       AND b.opened_at < m.sent_at + make_interval(secs => p_scanner_window_seconds)
+                  THEN 'security_scanner' ELSE b.verdict END AS verdict
+        FROM batch b
+        JOIN tracking.pixels p ON p.organisation_id = v_org AND p.token = b.token
+        LEFT JOIN outreach.messages m ON m.organisation_id = v_org AND m.id = p.message_id
+    ), firsts AS (
+      SELECT DISTINCT ON (o.message_id, o.visitor) o.message_id, o.campaign_id, o.visitor, o.opened_at, o.verdict
+        FROM opens o ORDER BY o.message_id, o.visitor, o.opened_at, o.ord
+    ), new_visitors AS (
+      INSERT INTO tracking.pixel_opens (organisation_id, message_id, visitor_hash, first_seen_at)
+      SELECT v_org, f.message_id, f.visitor, f.opened_at FROM firsts f ORDER BY f.message_id, f.visitor
+      ON CONFLICT ON CONSTRAINT pixel_opens_visitor_key DO NOTHING
+      RETURNING message_id, visitor_hash
+    ), new_firsts AS (
+      SELECT f.* FROM firsts f JOIN new_visitors n ON n.message_id = f.message_id AND n.visitor_hash = f.visitor
+    ), per_message AS (
+      SELECT o.message_id, min(o.opened_at) AS first_at, max(o.opened_at) AS last_at, count(*)::integer AS opens,
+             (count(*) FILTER (WHERE o.verdict = 'human'))::integer AS human_opens
+        FROM opens o GROUP BY o.message_id
+    ), per_message_new AS (
+      SELECT nf.message_id, count(*)::integer AS uniques,
+             (count(*) FILTER (WHERE nf.verdict = 'human'))::integer AS human_uniques
+        FROM new_firsts nf GROUP BY nf.message_id
+    ), message_rows AS (
+      INSERT INTO tracking.message_open_stats AS s
+             (organisation_id, message_id, first_open_at, last_open_at, total_opens, unique_opens, human_opens,
+              human_unique_opens)
+      SELECT v_org, pm.message_id, pm.first_at, pm.last_at, pm.opens, coalesce(pn.uniques, 0), pm.human_opens,
+             coalesce(pn.human_uniques, 0)
+        FROM per_message pm LEFT JOIN per_message_new pn ON pn.message_id = pm.message_id
+       ORDER BY pm.message_id
+      ON CONFLICT ON CONSTRAINT message_open_stats_pkey DO UPDATE
+         SET first_open_at = least(s.first_open_at, excluded.first_open_at),
+             last_open_at = greatest(s.last_open_at, excluded.last_open_at),
+             total_opens = s.total_opens + excluded.total_opens,
+             unique_opens = s.unique_opens + excluded.unique_opens,
+             human_opens = s.human_opens + excluded.human_opens,
+             human_unique_opens = s.human_unique_opens + excluded.human_unique_opens
+      RETURNING 1
+    ), bucket_counts AS (
+      SELECT o.campaign_id, date_bin('15 minutes', o.opened_at, timestamptz '2000-01-01 00:00:00+00') AS bucket_start,
+             o.verdict, 1 AS opens, 0 AS uniques
+        FROM opens o WHERE o.campaign_id IS NOT NULL
+      UNION ALL
+      SELECT nf.campaign_id, date_bin('15 minutes', nf.opened_at, timestamptz '2000-01-01 00:00:00+00'),
+             nf.verdict, 0, 1
+        FROM new_firsts nf WHERE nf.campaign_id IS NOT NULL
+    ), bucket_rows AS (
+      INSERT INTO tracking.campaign_open_buckets AS c
+             (organisation_id, campaign_id, bucket_start, verdict, opens, unique_opens)
+      SELECT v_org, bc.campaign_id, bc.bucket_start, bc.verdict, sum(bc.opens), sum(bc.uniques)
+        FROM bucket_counts bc GROUP BY bc.campaign_id, bc.bucket_start, bc.verdict
+       ORDER BY bc.campaign_id, bc.bucket_start, bc.verdict
+      ON CONFLICT ON CONSTRAINT campaign_open_buckets_pkey DO UPDATE
+         SET opens = c.opens + excluded.opens, unique_opens = c.unique_opens + excluded.unique_opens
+      RETURNING 1
+    )
+    SELECT count(*) INTO v_count FROM opens;
+    v_recorded := v_recorded + v_count;
+  END LOOP;
 
   PERFORM set_config('app.organisation_id', coalesce(v_previous, ''), true);
-  RETURN true;
+  RETURN v_recorded;
 END
 $_$;
 
@@ -388,6 +516,7 @@ CREATE TABLE audit.audit_log (
     old_values jsonb,
     new_values jsonb,
     correlation_id text,
+    import_id uuid DEFAULT (NULLIF(current_setting('app.import_id'::text, true), ''::text))::uuid,
     CONSTRAINT audit_log_operation_check CHECK ((operation = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
 );
 
@@ -433,6 +562,7 @@ CREATE TABLE crm.companies (
     hq_country text DEFAULT 'FR'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    naf_nomenclature text,
     CONSTRAINT companies_annual_revenue_check CHECK ((annual_revenue_eur >= 0)),
     CONSTRAINT companies_domain_check CHECK ((domain OPERATOR(public.~) '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'::public.citext)),
     CONSTRAINT companies_generic_email_check CHECK ((generic_email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext)),
@@ -440,12 +570,36 @@ CREATE TABLE crm.companies (
     CONSTRAINT companies_hq_siret_check CHECK ((hq_siret ~ '^[0-9]{14}$'::text)),
     CONSTRAINT companies_main_phone_check CHECK ((main_phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
     CONSTRAINT companies_naf_code_check CHECK ((naf_code ~ '^[0-9]{2}\.[0-9]{2}[A-Z]$'::text)),
+    CONSTRAINT companies_naf_nomenclature_check CHECK ((naf_nomenclature = ANY (ARRAY['NAF_REV2'::text, 'NAF_2025'::text]))),
+    CONSTRAINT companies_naf_pair_check CHECK (((naf_code IS NULL) OR (naf_nomenclature IS NOT NULL))),
     CONSTRAINT companies_name_check CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 500))),
     CONSTRAINT companies_siren_check CHECK ((siren ~ '^[0-9]{9}$'::text)),
     CONSTRAINT companies_siret_matches_siren_check CHECK (((hq_siret IS NULL) OR (siren IS NULL) OR ("left"(hq_siret, 9) = siren)))
 );
 
 ALTER TABLE ONLY crm.companies FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: idempotency_keys; Type: TABLE; Schema: crm; Owner: -
+--
+
+CREATE TABLE crm.idempotency_keys (
+    organisation_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    idempotency_key text NOT NULL,
+    request_hash text NOT NULL,
+    state text DEFAULT 'running'::text NOT NULL,
+    response_status integer,
+    response_body jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    completed_at timestamp with time zone,
+    CONSTRAINT idempotency_keys_completed_check CHECK (((state = 'completed'::text) = ((response_status IS NOT NULL) AND (response_body IS NOT NULL) AND (completed_at IS NOT NULL)))),
+    CONSTRAINT idempotency_keys_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 255))),
+    CONSTRAINT idempotency_keys_state_check CHECK ((state = ANY (ARRAY['running'::text, 'completed'::text])))
+);
+
+ALTER TABLE ONLY crm.idempotency_keys FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: import_errors; Type: TABLE; Schema: crm; Owner: -
@@ -614,11 +768,18 @@ CREATE TABLE iam.users (
     last_name text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    profile_issued_at timestamp with time zone,
     CONSTRAINT users_cognito_sub_check CHECK (((cognito_sub IS NULL) OR ((char_length(cognito_sub) >= 1) AND (char_length(cognito_sub) <= 128)))),
     CONSTRAINT users_email_check CHECK (((email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext) AND (char_length((email)::text) <= 320)))
 );
 
 ALTER TABLE ONLY iam.users FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: COLUMN users.profile_issued_at; Type: COMMENT; Schema: iam; Owner: -
+--
+
+COMMENT ON COLUMN iam.users.profile_issued_at IS 'When the token claims last applied to email, first_name and last_name were issued (iat)';
 
 --
 -- Name: campaign_enrollments; Type: TABLE; Schema: outreach; Owner: -
@@ -659,6 +820,35 @@ CREATE TABLE outreach.campaigns (
 );
 
 ALTER TABLE ONLY outreach.campaigns FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: enrollment_state_changes; Type: TABLE; Schema: outreach; Owner: -
+--
+
+CREATE TABLE outreach.enrollment_state_changes (
+    organisation_id uuid NOT NULL,
+    id bigint NOT NULL,
+    enrollment_id uuid NOT NULL,
+    campaign_id uuid NOT NULL,
+    state text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT enrollment_state_changes_state_check CHECK ((state = ANY (ARRAY['active'::text, 'paused'::text, 'replied'::text, 'bounced'::text, 'unsubscribed'::text, 'finished'::text])))
+);
+
+ALTER TABLE ONLY outreach.enrollment_state_changes FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: enrollment_state_changes_id_seq; Type: SEQUENCE; Schema: outreach; Owner: -
+--
+
+ALTER TABLE outreach.enrollment_state_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME outreach.enrollment_state_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: enrollment_step_variant_assignments; Type: TABLE; Schema: outreach; Owner: -
@@ -702,6 +892,24 @@ CREATE TABLE outreach.messages (
 ALTER TABLE ONLY outreach.messages FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: prompt_versions; Type: TABLE; Schema: outreach; Owner: -
+--
+
+CREATE TABLE outreach.prompt_versions (
+    organisation_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    prompt_id uuid NOT NULL,
+    version integer NOT NULL,
+    body text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT prompt_versions_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 100000))),
+    CONSTRAINT prompt_versions_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY outreach.prompt_versions FORCE ROW LEVEL SECURITY;
+
+--
 -- Name: prompts; Type: TABLE; Schema: outreach; Owner: -
 --
 
@@ -712,6 +920,8 @@ CREATE TABLE outreach.prompts (
     body text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    current_version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT prompts_current_version_check CHECK ((current_version >= 1)),
     CONSTRAINT prompts_name_check CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 200)))
 );
 
@@ -793,27 +1003,32 @@ CREATE TABLE outreach.workflow_steps (
     body_template text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    prompt_version integer,
     CONSTRAINT workflow_steps_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'linkedin'::text, 'call'::text, 'task'::text]))),
     CONSTRAINT workflow_steps_delay_check CHECK (((delay_days >= 0) AND (delay_days <= 365))),
-    CONSTRAINT workflow_steps_order_check CHECK ((step_order >= 1))
+    CONSTRAINT workflow_steps_order_check CHECK ((step_order >= 1)),
+    CONSTRAINT workflow_steps_prompt_version_check CHECK (((prompt_version IS NULL) OR ((prompt_id IS NOT NULL) AND (prompt_version >= 1))))
 );
 
 ALTER TABLE ONLY outreach.workflow_steps FORCE ROW LEVEL SECURITY;
 
 --
--- Name: campaign_daily_stats; Type: TABLE; Schema: tracking; Owner: -
+-- Name: campaign_open_buckets; Type: TABLE; Schema: tracking; Owner: -
 --
 
-CREATE TABLE tracking.campaign_daily_stats (
+CREATE TABLE tracking.campaign_open_buckets (
     organisation_id uuid NOT NULL,
     campaign_id uuid NOT NULL,
-    day date NOT NULL,
+    bucket_start timestamp with time zone NOT NULL,
+    verdict text NOT NULL,
     opens integer DEFAULT 0 NOT NULL,
     unique_opens integer DEFAULT 0 NOT NULL,
-    CONSTRAINT campaign_daily_stats_counts_check CHECK (((opens >= unique_opens) AND (unique_opens >= 0)))
+    CONSTRAINT campaign_open_buckets_aligned_check CHECK ((bucket_start = date_bin('00:15:00'::interval, bucket_start, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT campaign_open_buckets_counts_check CHECK (((opens >= 0) AND (unique_opens >= 0))),
+    CONSTRAINT campaign_open_buckets_verdict_check CHECK ((verdict = ANY (ARRAY['human'::text, 'apple_privacy_prefetch'::text, 'google_image_proxy'::text, 'security_scanner'::text, 'unknown_bot'::text])))
 );
 
-ALTER TABLE ONLY tracking.campaign_daily_stats FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY tracking.campaign_open_buckets FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: message_open_stats; Type: TABLE; Schema: tracking; Owner: -
@@ -826,7 +1041,10 @@ CREATE TABLE tracking.message_open_stats (
     last_open_at timestamp with time zone NOT NULL,
     total_opens integer DEFAULT 0 NOT NULL,
     unique_opens integer DEFAULT 0 NOT NULL,
+    human_opens integer DEFAULT 0 NOT NULL,
+    human_unique_opens integer DEFAULT 0 NOT NULL,
     CONSTRAINT message_open_stats_counts_check CHECK (((total_opens >= unique_opens) AND (unique_opens >= 0))),
+    CONSTRAINT message_open_stats_human_check CHECK ((((human_opens >= 0) AND (human_opens <= total_opens)) AND ((human_unique_opens >= 0) AND (human_unique_opens <= unique_opens)))),
     CONSTRAINT message_open_stats_times_check CHECK ((last_open_at >= first_open_at))
 );
 
@@ -876,6 +1094,20 @@ ALTER TABLE ONLY audit.audit_log
 
 ALTER TABLE ONLY crm.companies
     ADD CONSTRAINT companies_pkey PRIMARY KEY (organisation_id, id);
+
+--
+-- Name: idempotency_keys idempotency_keys_key; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_key UNIQUE (organisation_id, user_id, idempotency_key);
+
+--
+-- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (organisation_id, id);
 
 --
 -- Name: import_errors import_errors_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
@@ -990,6 +1222,13 @@ ALTER TABLE ONLY outreach.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (organisation_id, id);
 
 --
+-- Name: enrollment_state_changes enrollment_state_changes_pkey; Type: CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.enrollment_state_changes
+    ADD CONSTRAINT enrollment_state_changes_pkey PRIMARY KEY (organisation_id, id);
+
+--
 -- Name: enrollment_step_variant_assignments enrollment_step_variant_assignments_key; Type: CONSTRAINT; Schema: outreach; Owner: -
 --
 
@@ -1009,6 +1248,20 @@ ALTER TABLE ONLY outreach.enrollment_step_variant_assignments
 
 ALTER TABLE ONLY outreach.messages
     ADD CONSTRAINT messages_pkey PRIMARY KEY (organisation_id, id);
+
+--
+-- Name: prompt_versions prompt_versions_pkey; Type: CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.prompt_versions
+    ADD CONSTRAINT prompt_versions_pkey PRIMARY KEY (organisation_id, id);
+
+--
+-- Name: prompt_versions prompt_versions_version_key; Type: CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.prompt_versions
+    ADD CONSTRAINT prompt_versions_version_key UNIQUE (organisation_id, prompt_id, version);
 
 --
 -- Name: prompts prompts_pkey; Type: CONSTRAINT; Schema: outreach; Owner: -
@@ -1060,11 +1313,11 @@ ALTER TABLE ONLY outreach.workflow_steps
     ADD CONSTRAINT workflow_steps_pkey PRIMARY KEY (organisation_id, id);
 
 --
--- Name: campaign_daily_stats campaign_daily_stats_pkey; Type: CONSTRAINT; Schema: tracking; Owner: -
+-- Name: campaign_open_buckets campaign_open_buckets_pkey; Type: CONSTRAINT; Schema: tracking; Owner: -
 --
 
-ALTER TABLE ONLY tracking.campaign_daily_stats
-    ADD CONSTRAINT campaign_daily_stats_pkey PRIMARY KEY (organisation_id, campaign_id, day);
+ALTER TABLE ONLY tracking.campaign_open_buckets
+    ADD CONSTRAINT campaign_open_buckets_pkey PRIMARY KEY (organisation_id, campaign_id, bucket_start, verdict);
 
 --
 -- Name: message_open_stats message_open_stats_pkey; Type: CONSTRAINT; Schema: tracking; Owner: -
@@ -1109,6 +1362,12 @@ ALTER TABLE ONLY tracking.pixels
     ADD CONSTRAINT pixels_token_key UNIQUE (organisation_id, token);
 
 --
+-- Name: audit_log_import_idx; Type: INDEX; Schema: audit; Owner: -
+--
+
+CREATE INDEX audit_log_import_idx ON audit.audit_log USING btree (organisation_id, import_id, occurred_at DESC, id DESC) WHERE (import_id IS NOT NULL);
+
+--
 -- Name: audit_log_row_idx; Type: INDEX; Schema: audit; Owner: -
 --
 
@@ -1145,10 +1404,16 @@ CREATE UNIQUE INDEX companies_domain_key ON crm.companies USING btree (organisat
 CREATE INDEX companies_list_idx ON crm.companies USING btree (organisation_id, created_at, id);
 
 --
--- Name: companies_name_idx; Type: INDEX; Schema: crm; Owner: -
+-- Name: companies_naf_idx; Type: INDEX; Schema: crm; Owner: -
 --
 
-CREATE INDEX companies_name_idx ON crm.companies USING btree (organisation_id, lower(name));
+CREATE INDEX companies_naf_idx ON crm.companies USING btree (organisation_id, naf_code);
+
+--
+-- Name: companies_name_search_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX companies_name_search_idx ON crm.companies USING btree (organisation_id, crm.search_key(name) text_pattern_ops);
 
 --
 -- Name: companies_pharow_key; Type: INDEX; Schema: crm; Owner: -
@@ -1161,6 +1426,18 @@ CREATE UNIQUE INDEX companies_pharow_key ON crm.companies USING btree (organisat
 --
 
 CREATE UNIQUE INDEX companies_siren_key ON crm.companies USING btree (organisation_id, siren) WHERE (siren IS NOT NULL);
+
+--
+-- Name: companies_updated_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX companies_updated_idx ON crm.companies USING btree (organisation_id, updated_at);
+
+--
+-- Name: idempotency_keys_expiry_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX idempotency_keys_expiry_idx ON crm.idempotency_keys USING btree (organisation_id, created_at);
 
 --
 -- Name: import_errors_import_idx; Type: INDEX; Schema: crm; Owner: -
@@ -1187,6 +1464,18 @@ CREATE INDEX imports_list_idx ON crm.imports USING btree (organisation_id, creat
 CREATE INDEX imports_status_idx ON crm.imports USING btree (organisation_id, status);
 
 --
+-- Name: people_first_name_search_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX people_first_name_search_idx ON crm.people USING btree (organisation_id, crm.search_key(first_name) text_pattern_ops);
+
+--
+-- Name: people_last_name_search_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX people_last_name_search_idx ON crm.people USING btree (organisation_id, crm.search_key(last_name) text_pattern_ops);
+
+--
 -- Name: people_linkedin_key; Type: INDEX; Schema: crm; Owner: -
 --
 
@@ -1197,12 +1486,6 @@ CREATE UNIQUE INDEX people_linkedin_key ON crm.people USING btree (organisation_
 --
 
 CREATE INDEX people_list_idx ON crm.people USING btree (organisation_id, created_at, id);
-
---
--- Name: people_name_idx; Type: INDEX; Schema: crm; Owner: -
---
-
-CREATE INDEX people_name_idx ON crm.people USING btree (organisation_id, lower(last_name), lower(first_name));
 
 --
 -- Name: positions_company_idx; Type: INDEX; Schema: crm; Owner: -
@@ -1221,6 +1504,12 @@ CREATE UNIQUE INDEX positions_email_key ON crm.positions USING btree (organisati
 --
 
 CREATE INDEX positions_list_idx ON crm.positions USING btree (organisation_id, created_at, id);
+
+--
+-- Name: positions_status_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX positions_status_idx ON crm.positions USING btree (organisation_id, email_status);
 
 --
 -- Name: organisation_users_by_user_idx; Type: INDEX; Schema: iam; Owner: -
@@ -1275,6 +1564,18 @@ CREATE INDEX campaigns_list_idx ON outreach.campaigns USING btree (organisation_
 --
 
 CREATE INDEX campaigns_status_idx ON outreach.campaigns USING btree (organisation_id, status);
+
+--
+-- Name: enrollment_state_changes_campaign_idx; Type: INDEX; Schema: outreach; Owner: -
+--
+
+CREATE INDEX enrollment_state_changes_campaign_idx ON outreach.enrollment_state_changes USING btree (organisation_id, campaign_id, changed_at);
+
+--
+-- Name: enrollment_state_changes_enrollment_idx; Type: INDEX; Schema: outreach; Owner: -
+--
+
+CREATE INDEX enrollment_state_changes_enrollment_idx ON outreach.enrollment_state_changes USING btree (organisation_id, enrollment_id);
 
 --
 -- Name: enrollment_step_variant_assignments_step_idx; Type: INDEX; Schema: outreach; Owner: -
@@ -1541,6 +1842,12 @@ CREATE TRIGGER audit_delete AFTER DELETE ON outreach.campaigns REFERENCING OLD T
 CREATE TRIGGER audit_delete AFTER DELETE ON outreach.messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
+-- Name: prompt_versions audit_delete; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER audit_delete AFTER DELETE ON outreach.prompt_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
+
+--
 -- Name: prompts audit_delete; Type: TRIGGER; Schema: outreach; Owner: -
 --
 
@@ -1587,6 +1894,12 @@ CREATE TRIGGER audit_insert AFTER INSERT ON outreach.campaigns REFERENCING NEW T
 --
 
 CREATE TRIGGER audit_insert AFTER INSERT ON outreach.messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
+
+--
+-- Name: prompt_versions audit_insert; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON outreach.prompt_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
 -- Name: prompts audit_insert; Type: TRIGGER; Schema: outreach; Owner: -
@@ -1637,6 +1950,12 @@ CREATE TRIGGER audit_update AFTER UPDATE ON outreach.campaigns REFERENCING OLD T
 CREATE TRIGGER audit_update AFTER UPDATE ON outreach.messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
+-- Name: prompt_versions audit_update; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON outreach.prompt_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
+
+--
 -- Name: prompts audit_update; Type: TRIGGER; Schema: outreach; Owner: -
 --
 
@@ -1665,6 +1984,24 @@ CREATE TRIGGER audit_update AFTER UPDATE ON outreach.tasks REFERENCING OLD TABLE
 --
 
 CREATE TRIGGER audit_update AFTER UPDATE ON outreach.workflow_steps REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
+
+--
+-- Name: campaign_enrollments campaign_enrollments_state_transition; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER campaign_enrollments_state_transition BEFORE UPDATE OF state ON outreach.campaign_enrollments FOR EACH ROW EXECUTE FUNCTION outreach.assert_enrollment_transition();
+
+--
+-- Name: campaign_enrollments campaign_enrollments_states_insert; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER campaign_enrollments_states_insert AFTER INSERT ON outreach.campaign_enrollments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.record_enrollment_states();
+
+--
+-- Name: campaign_enrollments campaign_enrollments_states_update; Type: TRIGGER; Schema: outreach; Owner: -
+--
+
+CREATE TRIGGER campaign_enrollments_states_update AFTER UPDATE ON outreach.campaign_enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION outreach.record_enrollment_states();
 
 --
 -- Name: campaign_enrollments campaign_enrollments_touch; Type: TRIGGER; Schema: outreach; Owner: -
@@ -1738,6 +2075,20 @@ CREATE TRIGGER audit_update AFTER UPDATE ON tracking.pixels REFERENCING OLD TABL
 
 ALTER TABLE ONLY crm.companies
     ADD CONSTRAINT companies_organisation_fkey FOREIGN KEY (organisation_id) REFERENCES iam.organisations(id) ON DELETE CASCADE;
+
+--
+-- Name: idempotency_keys idempotency_keys_organisation_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_organisation_fkey FOREIGN KEY (organisation_id) REFERENCES iam.organisations(id) ON DELETE CASCADE;
+
+--
+-- Name: idempotency_keys idempotency_keys_user_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_user_fkey FOREIGN KEY (user_id) REFERENCES iam.users(id) ON DELETE CASCADE;
 
 --
 -- Name: import_errors import_errors_import_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
@@ -1859,6 +2210,20 @@ ALTER TABLE ONLY outreach.campaigns
     ADD CONSTRAINT campaigns_organisation_fkey FOREIGN KEY (organisation_id) REFERENCES iam.organisations(id) ON DELETE CASCADE;
 
 --
+-- Name: enrollment_state_changes enrollment_state_changes_campaign_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.enrollment_state_changes
+    ADD CONSTRAINT enrollment_state_changes_campaign_fkey FOREIGN KEY (organisation_id, campaign_id) REFERENCES outreach.campaigns(organisation_id, id) ON DELETE CASCADE;
+
+--
+-- Name: enrollment_state_changes enrollment_state_changes_enrollment_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.enrollment_state_changes
+    ADD CONSTRAINT enrollment_state_changes_enrollment_fkey FOREIGN KEY (organisation_id, enrollment_id) REFERENCES outreach.campaign_enrollments(organisation_id, id) ON DELETE CASCADE;
+
+--
 -- Name: enrollment_step_variant_assignments enrollment_step_variant_assignments_enrollment_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
 --
 
@@ -1892,6 +2257,20 @@ ALTER TABLE ONLY outreach.messages
 
 ALTER TABLE ONLY outreach.messages
     ADD CONSTRAINT messages_task_fkey FOREIGN KEY (organisation_id, task_id) REFERENCES outreach.tasks(organisation_id, id) ON DELETE SET NULL (task_id);
+
+--
+-- Name: prompt_versions prompt_versions_created_by_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.prompt_versions
+    ADD CONSTRAINT prompt_versions_created_by_fkey FOREIGN KEY (created_by) REFERENCES iam.users(id) ON DELETE SET NULL;
+
+--
+-- Name: prompt_versions prompt_versions_prompt_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
+--
+
+ALTER TABLE ONLY outreach.prompt_versions
+    ADD CONSTRAINT prompt_versions_prompt_fkey FOREIGN KEY (organisation_id, prompt_id) REFERENCES outreach.prompts(organisation_id, id) ON DELETE CASCADE;
 
 --
 -- Name: prompts prompts_organisation_fkey; Type: FK CONSTRAINT; Schema: outreach; Owner: -
@@ -1950,11 +2329,11 @@ ALTER TABLE ONLY outreach.workflow_steps
     ADD CONSTRAINT workflow_steps_prompt_fkey FOREIGN KEY (organisation_id, prompt_id) REFERENCES outreach.prompts(organisation_id, id) ON DELETE RESTRICT;
 
 --
--- Name: campaign_daily_stats campaign_daily_stats_campaign_fkey; Type: FK CONSTRAINT; Schema: tracking; Owner: -
+-- Name: campaign_open_buckets campaign_open_buckets_campaign_fkey; Type: FK CONSTRAINT; Schema: tracking; Owner: -
 --
 
-ALTER TABLE ONLY tracking.campaign_daily_stats
-    ADD CONSTRAINT campaign_daily_stats_campaign_fkey FOREIGN KEY (organisation_id, campaign_id) REFERENCES outreach.campaigns(organisation_id, id) ON DELETE CASCADE;
+ALTER TABLE ONLY tracking.campaign_open_buckets
+    ADD CONSTRAINT campaign_open_buckets_campaign_fkey FOREIGN KEY (organisation_id, campaign_id) REFERENCES outreach.campaigns(organisation_id, id) ON DELETE CASCADE;
 
 --
 -- Name: message_open_stats message_open_stats_message_fkey; Type: FK CONSTRAINT; Schema: tracking; Owner: -
@@ -2009,6 +2388,12 @@ CREATE POLICY tenant_isolation ON audit.audit_log FOR SELECT USING ((organisatio
 ALTER TABLE crm.companies ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: idempotency_keys; Type: ROW SECURITY; Schema: crm; Owner: -
+--
+
+ALTER TABLE crm.idempotency_keys ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: import_errors; Type: ROW SECURITY; Schema: crm; Owner: -
 --
 
@@ -2043,6 +2428,12 @@ ALTER TABLE crm.positions ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY tenant_isolation ON crm.companies USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
+-- Name: idempotency_keys tenant_isolation; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON crm.idempotency_keys USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
 -- Name: import_errors tenant_isolation; Type: POLICY; Schema: crm; Owner: -
@@ -2163,6 +2554,12 @@ ALTER TABLE outreach.campaign_enrollments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE outreach.campaigns ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: enrollment_state_changes; Type: ROW SECURITY; Schema: outreach; Owner: -
+--
+
+ALTER TABLE outreach.enrollment_state_changes ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: enrollment_step_variant_assignments; Type: ROW SECURITY; Schema: outreach; Owner: -
 --
 
@@ -2173,6 +2570,12 @@ ALTER TABLE outreach.enrollment_step_variant_assignments ENABLE ROW LEVEL SECURI
 --
 
 ALTER TABLE outreach.messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: prompt_versions; Type: ROW SECURITY; Schema: outreach; Owner: -
+--
+
+ALTER TABLE outreach.prompt_versions ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: prompts; Type: ROW SECURITY; Schema: outreach; Owner: -
@@ -2211,6 +2614,12 @@ CREATE POLICY tenant_isolation ON outreach.campaign_enrollments USING ((organisa
 CREATE POLICY tenant_isolation ON outreach.campaigns USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
+-- Name: enrollment_state_changes tenant_isolation; Type: POLICY; Schema: outreach; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON outreach.enrollment_state_changes USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
 -- Name: enrollment_step_variant_assignments tenant_isolation; Type: POLICY; Schema: outreach; Owner: -
 --
 
@@ -2221,6 +2630,12 @@ CREATE POLICY tenant_isolation ON outreach.enrollment_step_variant_assignments U
 --
 
 CREATE POLICY tenant_isolation ON outreach.messages USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
+-- Name: prompt_versions tenant_isolation; Type: POLICY; Schema: outreach; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON outreach.prompt_versions USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
 -- Name: prompts tenant_isolation; Type: POLICY; Schema: outreach; Owner: -
@@ -2259,10 +2674,10 @@ CREATE POLICY tenant_isolation ON outreach.workflow_steps USING ((organisation_i
 ALTER TABLE outreach.workflow_steps ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: campaign_daily_stats; Type: ROW SECURITY; Schema: tracking; Owner: -
+-- Name: campaign_open_buckets; Type: ROW SECURITY; Schema: tracking; Owner: -
 --
 
-ALTER TABLE tracking.campaign_daily_stats ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tracking.campaign_open_buckets ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: message_open_stats; Type: ROW SECURITY; Schema: tracking; Owner: -
@@ -2283,10 +2698,10 @@ ALTER TABLE tracking.pixel_opens ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tracking.pixels ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: campaign_daily_stats tenant_isolation; Type: POLICY; Schema: tracking; Owner: -
+-- Name: campaign_open_buckets tenant_isolation; Type: POLICY; Schema: tracking; Owner: -
 --
 
-CREATE POLICY tenant_isolation ON tracking.campaign_daily_stats USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+CREATE POLICY tenant_isolation ON tracking.campaign_open_buckets USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
 -- Name: message_open_stats tenant_isolation; Type: POLICY; Schema: tracking; Owner: -
@@ -2359,6 +2774,14 @@ REVOKE ALL ON FUNCTION audit.attach(p_table regclass, p_tenant_column text) FROM
 REVOKE ALL ON FUNCTION audit.capture_changes() FROM PUBLIC;
 
 --
+-- Name: FUNCTION search_key(p_value text); Type: ACL; Schema: crm; Owner: -
+--
+
+REVOKE ALL ON FUNCTION crm.search_key(p_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION crm.search_key(p_value text) TO prospectflow_app;
+GRANT ALL ON FUNCTION crm.search_key(p_value text) TO prospectflow_readonly;
+
+--
 -- Name: FUNCTION current_organisation_id(); Type: ACL; Schema: iam; Owner: -
 --
 
@@ -2384,11 +2807,11 @@ REVOKE ALL ON FUNCTION iam.ensure_user_for_invitation(p_email public.citext) FRO
 GRANT ALL ON FUNCTION iam.ensure_user_for_invitation(p_email public.citext) TO prospectflow_app;
 
 --
--- Name: FUNCTION sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text); Type: ACL; Schema: iam; Owner: -
+-- Name: FUNCTION sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text, p_issued_at timestamp with time zone); Type: ACL; Schema: iam; Owner: -
 --
 
-REVOKE ALL ON FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text) TO prospectflow_app;
+REVOKE ALL ON FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text, p_issued_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION iam.sync_user(p_cognito_sub text, p_email public.citext, p_first_name text, p_last_name text, p_issued_at timestamp with time zone) TO prospectflow_app;
 
 --
 -- Name: FUNCTION touch_updated_at(); Type: ACL; Schema: iam; Owner: -
@@ -2417,6 +2840,13 @@ REVOKE ALL ON FUNCTION tracking.record_open(p_token text, p_visitor_hash text) F
 GRANT ALL ON FUNCTION tracking.record_open(p_token text, p_visitor_hash text) TO prospectflow_app;
 
 --
+-- Name: FUNCTION record_opens(p_tokens text[], p_visitors text[], p_verdicts text[], p_opened_at timestamp with time zone[], p_scanner_window_seconds integer); Type: ACL; Schema: tracking; Owner: -
+--
+
+REVOKE ALL ON FUNCTION tracking.record_opens(p_tokens text[], p_visitors text[], p_verdicts text[], p_opened_at timestamp with time zone[], p_scanner_window_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION tracking.record_opens(p_tokens text[], p_visitors text[], p_verdicts text[], p_opened_at timestamp with time zone[], p_scanner_window_seconds integer) TO prospectflow_app;
+
+--
 -- Name: TABLE audit_log; Type: ACL; Schema: audit; Owner: -
 --
 
@@ -2430,6 +2860,13 @@ GRANT INSERT ON TABLE audit.audit_log TO prospectflow_definer;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.companies TO prospectflow_app;
 GRANT SELECT ON TABLE crm.companies TO prospectflow_readonly;
+
+--
+-- Name: TABLE idempotency_keys; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.idempotency_keys TO prospectflow_app;
+GRANT SELECT ON TABLE crm.idempotency_keys TO prospectflow_readonly;
 
 --
 -- Name: TABLE import_errors; Type: ACL; Schema: crm; Owner: -
@@ -2517,6 +2954,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE outreach.campaigns TO prospectflow_ap
 GRANT SELECT ON TABLE outreach.campaigns TO prospectflow_readonly;
 
 --
+-- Name: TABLE enrollment_state_changes; Type: ACL; Schema: outreach; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE outreach.enrollment_state_changes TO prospectflow_app;
+GRANT SELECT ON TABLE outreach.enrollment_state_changes TO prospectflow_readonly;
+
+--
 -- Name: TABLE enrollment_step_variant_assignments; Type: ACL; Schema: outreach; Owner: -
 --
 
@@ -2529,6 +2973,31 @@ GRANT SELECT ON TABLE outreach.enrollment_step_variant_assignments TO prospectfl
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE outreach.messages TO prospectflow_app;
 GRANT SELECT ON TABLE outreach.messages TO prospectflow_readonly;
+
+--
+-- Name: COLUMN messages.organisation_id; Type: ACL; Schema: outreach; Owner: -
+--
+
+GRANT SELECT(organisation_id) ON TABLE outreach.messages TO prospectflow_definer;
+
+--
+-- Name: COLUMN messages.id; Type: ACL; Schema: outreach; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE outreach.messages TO prospectflow_definer;
+
+--
+-- Name: COLUMN messages.sent_at; Type: ACL; Schema: outreach; Owner: -
+--
+
+GRANT SELECT(sent_at) ON TABLE outreach.messages TO prospectflow_definer;
+
+--
+-- Name: TABLE prompt_versions; Type: ACL; Schema: outreach; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE outreach.prompt_versions TO prospectflow_app;
+GRANT SELECT ON TABLE outreach.prompt_versions TO prospectflow_readonly;
 
 --
 -- Name: TABLE prompts; Type: ACL; Schema: outreach; Owner: -
@@ -2566,12 +3035,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE outreach.workflow_steps TO prospectfl
 GRANT SELECT ON TABLE outreach.workflow_steps TO prospectflow_readonly;
 
 --
--- Name: TABLE campaign_daily_stats; Type: ACL; Schema: tracking; Owner: -
+-- Name: TABLE campaign_open_buckets; Type: ACL; Schema: tracking; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tracking.campaign_daily_stats TO prospectflow_app;
-GRANT SELECT ON TABLE tracking.campaign_daily_stats TO prospectflow_readonly;
-GRANT SELECT,INSERT,UPDATE ON TABLE tracking.campaign_daily_stats TO prospectflow_definer;
+GRANT SELECT ON TABLE tracking.campaign_open_buckets TO prospectflow_app;
+GRANT SELECT ON TABLE tracking.campaign_open_buckets TO prospectflow_readonly;
+GRANT SELECT,INSERT,UPDATE ON TABLE tracking.campaign_open_buckets TO prospectflow_definer;
 
 --
 -- Name: TABLE message_open_stats; Type: ACL; Schema: tracking; Owner: -

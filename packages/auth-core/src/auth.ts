@@ -21,7 +21,7 @@ import type { ProfileResolver } from './profile-resolver.js';
 import type { SessionEntry, SessionRecord, SessionStore } from './session-store.js';
 import { createTokenVerifier, type UserPoolConfig, type VerifiedToken } from './token-verifier.js';
 import { hasRole, isRole, type Role, type SessionView } from './types.js';
-import { loadMemberships, type SqlExecutor, syncUser, type UserProfile } from './user-sync.js';
+import { cleanProfile, loadMemberships, type SqlExecutor, syncUser, type UserProfile } from './user-sync.js';
 
 /** A pino logger fits. Fields never include a token, a claim set or an e-mail address. */
 export interface AuthLogger {
@@ -299,6 +299,7 @@ export function createAuth(options: AuthOptions): Auth {
     let emailVerified = token.emailVerified;
     let firstName = token.givenName;
     let lastName = token.familyName;
+    let issuedAt = token.issuedAt;
     if (token.tokenUse === 'access') {
       if (options.profileResolver === null) throw new IdTokenRequiredError();
       const profile = await options.profileResolver.resolve({
@@ -308,10 +309,13 @@ export function createAuth(options: AuthOptions): Auth {
         accessToken: jwt,
       });
       ({ email, emailVerified, firstName, lastName } = profile);
+      // userInfo answers with the profile as it is now, newer than any token.
+      issuedAt = clock() / 1000;
     }
     // Invitations are matched by e-mail: an unverified address could claim someone else's.
     if (email === null || !emailVerified) throw new EmailNotVerifiedError();
-    return { cognitoSub: token.sub, email, firstName, lastName };
+    // Cleaned here too (syncUser does it again) so that the session holds the names as stored.
+    return cleanProfile({ cognitoSub: token.sub, email, firstName, lastName, issuedAt });
   }
 
   async function createSession(token: VerifiedToken, jwt: string, now: number): Promise<SessionEntry> {

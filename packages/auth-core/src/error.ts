@@ -119,11 +119,25 @@ export class InvalidTokenUseError extends TokenError {
   }
 }
 
-/** A claim Cognito always sets is missing or has the wrong type (sub, exp, iat, jti...). */
+/**
+ * A claim Cognito always sets is missing or has the wrong type (sub, exp, iat, jti...), or a profile claim
+ * cannot be stored (an e-mail longer than 320 characters, a name with a lone surrogate: ADR 0031).
+ */
 export class InvalidClaimsError extends TokenError {
   readonly code = 'invalid_claims';
-  constructor() {
-    super('The token lacks a required claim or has an invalid one');
+  /** The claim at fault when known (`email`, `given_name`...), else null. */
+  readonly claim: string | null;
+  /** Why it was refused, as fixed text (never the value). */
+  readonly reason: string | null;
+  constructor(options: { claim?: string; reason?: string; cause?: unknown } = {}) {
+    super(
+      options.claim === undefined
+        ? 'The token lacks a required claim or has an invalid one'
+        : `The token's ${options.claim} claim cannot be used: ${options.reason ?? 'invalid value'}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.claim = options.claim ?? null;
+    this.reason = options.reason ?? null;
   }
 }
 

@@ -19,5 +19,5 @@ export type { RedisClient, RedisClientOptions, RedisSessionStoreOptions } from '
 export type { SessionEntry, SessionReadResult, SessionRecord, SessionStore } from './session-store.js';
 export type { UserPoolConfig, VerifiedToken } from './token-verifier.js';
 export * from './types.js';
-export { loadMemberships, syncUser } from './user-sync.js';
+export { cleanProfile, loadMemberships, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, syncUser } from './user-sync.js';
 export type { SqlExecutor, SyncedUser, UserProfile } from './user-sync.js';

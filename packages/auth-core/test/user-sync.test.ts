@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, freePort, type TestDatabase } from '@prospectflow/test-harness';
+import { createTestDatabase, freePort, withAdmin, type TestDatabase } from '@prospectflow/test-harness';
 import {
   createMemorySessionStore,
   createUserInfoProfileResolver,
+  InvalidClaimsError,
   syncUser,
   UserSyncConflictError,
 } from '../src/index.js';
@@ -91,6 +92,70 @@ describe('user sync', () => {
     });
     const users = await fixtures.usersWithSub(sub);
     expect(users).toEqual([{ id: placeholder, email: email.toUpperCase(), first_name: 'Grace' }]);
+  });
+
+  it("ends with the later token's e-mail when two first requests of one identity carry different e-mails", async () => {
+    // Two instances with their own session stores, so both requests reach the database; the e-mail changed in
+    // Cognito between the two tokens (the later one has the higher iat).
+    const instance = async () =>
+      buildApp(
+        await createTestAuth(files.jwksFile, { sessionStore: createMemorySessionStore(), database: pool }),
+      ).app;
+    const [a, b] = [await instance(), await instance()];
+    const now = Math.floor(Date.now() / 1000);
+    for (let round = 0; round < 6; round += 1) {
+      const sub = randomUUID();
+      const older = uniqueEmail();
+      const newer = uniqueEmail();
+      const olderToken = files.issuer.mintIdToken({ sub, email: older, issuedAt: now - 60 });
+      const newerToken = files.issuer.mintIdToken({ sub, email: newer, issuedAt: now });
+      // Each order of arrival, on each instance.
+      const [first, second] = round % 2 === 0 ? [olderToken, newerToken] : [newerToken, olderToken];
+      const responses = await Promise.all([
+        request(a).get('/me').set('Authorization', bearer(first)),
+        request(b).get('/me').set('Authorization', bearer(second)),
+      ]);
+      expect(
+        responses.map((response) => response.status),
+        JSON.stringify(responses.map((response) => response.body)),
+      ).toEqual([200, 200]);
+      const users = await fixtures.usersWithSub(sub);
+      expect(users).toEqual([expect.objectContaining({ email: newer })]);
+      expect(new Set(responses.map((response) => (response.body as SessionView).user.id))).toEqual(
+        new Set([users[0]?.id]),
+      );
+    }
+  });
+
+  it('never lets an older token put back a former e-mail or name', async () => {
+    const sub = randomUUID();
+    const newer = uniqueEmail();
+    const now = Math.floor(Date.now() / 1000);
+    const profile = { cognitoSub: sub, firstName: 'Ada', lastName: 'Byron' };
+    const { userId } = await syncUser(pool, { ...profile, email: newer, lastName: 'King', issuedAt: now });
+    // Same claims again, then an older token with another e-mail and the former last name.
+    await syncUser(pool, { ...profile, email: newer, lastName: 'King', issuedAt: now });
+    await syncUser(pool, { ...profile, email: uniqueEmail(), issuedAt: now - 30 });
+    const stored = await withAdmin(db.adminUrl, async (admin) =>
+      admin.query('SELECT id, email::text AS email, last_name FROM iam.users WHERE cognito_sub = $1', [sub]),
+    );
+    expect(stored.rows).toEqual([{ id: userId, email: newer, last_name: 'King' }]);
+  });
+
+  it('turns a value the database refuses into invalid_claims, not a 500', async () => {
+    const refusing = {
+      query: async () => {
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+      },
+    };
+    const error = await syncUser(refusing, {
+      cognitoSub: randomUUID(),
+      email: uniqueEmail(),
+      firstName: null,
+      lastName: null,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidClaimsError);
+    expect(error).toMatchObject({ code: 'invalid_claims', claim: 'profile' });
   });
 
   it('keeps names in step with the token on a later sign-in', async () => {
