@@ -7,6 +7,8 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import { registerHealthRoutes } from './components/health/health.routes.js';
 import type { HealthCheck } from './components/health/health.service.js';
+import { registerCrmRoutes } from './components/crm/crm.routes.js';
+import { registerIngestRoutes } from './components/ingest/ingest.routes.js';
 import { registerMeRoutes } from './components/me/me.routes.js';
 import { registerOrganisationRoutes } from './components/organisations/organisations.routes.js';
 import { docsRouter } from './components/ops/docs.js';
@@ -114,6 +116,15 @@ export function createApp(deps: AppDeps): Express {
     }
     next();
   });
+  // Batches have their own, larger limit; a body this parser read is skipped by the general one below.
+  app.use(
+    `${API_BASE_PATH}/ingest`,
+    express.json({
+      limit: config.ingest.bodyLimitBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
   app.use(
     express.json({
       limit: config.http.bodyLimitBytes,
@@ -174,6 +185,12 @@ export function createApp(deps: AppDeps): Express {
 
   registerMeRoutes(v1, { auth });
   registerOrganisationRoutes(v1, { auth, pool, statementTimeoutMs: config.database.statementTimeoutMs });
+  registerIngestRoutes(v1, {
+    pool,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    maxRecords: config.ingest.maxRecords,
+  });
+  registerCrmRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
 
   const access = {
     user: [auth.authenticate],
@@ -200,7 +217,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     errorHandler({
       logger,
-      bodyLimitBytes: config.http.bodyLimitBytes,
       mappers: [
         (error) => {
           const mapped = authErrorMapper(error);

@@ -45,8 +45,8 @@ export async function seedTenant(pool: Pool, label: string): Promise<SeededTenan
         [organisationId, ownerId],
       );
       const { id: companyId } = await sql.one<{ id: string }>(
-        `INSERT INTO crm.companies (organisation_id, name, siren, naf_code, domain)
-       VALUES ($1, $2, lpad((floor(random() * 1e9))::bigint::text, 9, '0'), '62.01Z', $3) RETURNING id`,
+        `INSERT INTO crm.companies (organisation_id, name, siren, naf_code, naf_nomenclature, domain)
+       VALUES ($1, $2, lpad((floor(random() * 1e9))::bigint::text, 9, '0'), '62.01Z', 'NAF_REV2', $3) RETURNING id`,
         [organisationId, `Company ${label}`, `${label.toLowerCase()}-${organisationId.slice(0, 8)}.example`],
       );
       const { id: personId } = await sql.one<{ id: string }>(

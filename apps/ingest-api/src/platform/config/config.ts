@@ -61,6 +61,8 @@ const variablesSchema = z.object({
   CORS_ORIGINS: csv.pipe(z.array(z.string().url().or(z.literal('*')))).default([]),
   TRUST_PROXY_HOPS: integer(0, 0, 10),
   BODY_LIMIT_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024),
+  INGEST_MAX_RECORDS: integer(1000, 1, 100_000),
+  INGEST_BODY_LIMIT_BYTES: integer(8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
 
   RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 3600),
   RATE_LIMIT_PUBLIC_PER_WINDOW: integer(600, 1),
@@ -72,6 +74,13 @@ const variablesSchema = z.object({
   HEALTH_CHECK_TIMEOUT_MS: integer(1000, 50, 30_000),
   HEALTH_SLOW_MS: integer(250, 1),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 120_000),
+
+  OUTREACH_ENROL_MAX_PER_CALL: integer(1000, 1, 100_000),
+  TRACKING_VISITOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRACKING_BUFFER_MAX: integer(10_000, 1, 1_000_000),
+  TRACKING_FLUSH_BATCH_MAX: integer(1000, 1, 10_000),
+  TRACKING_FLUSH_INTERVAL_MS: integer(1000, 10, 60_000),
+  TRACKING_SCANNER_WINDOW_SECONDS: integer(10, 0, 3600),
 });
 
 /** Every environment variable the API reads (the README's configuration table lists each one). */
@@ -91,6 +100,13 @@ const environmentSchema = variablesSchema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['COGNITO_JWKS_FILE'],
       message: 'is refused in production: keys come from the Cognito user pool',
+    });
+  }
+  if (!env.TRACKING_VISITOR_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TRACKING_VISITOR_SECRET'],
+      message: 'is required in production (every instance must derive the same visitor keys)',
     });
   }
   if (env.CORS_ORIGINS.includes('*')) {
@@ -131,9 +147,19 @@ export interface AppConfig {
     readonly windowSeconds: number;
     readonly perWindow: Readonly<Record<RateLimitGroup, number>>;
   };
+  readonly ingest: { readonly maxRecords: number; readonly bodyLimitBytes: number };
   readonly metricsToken: string | null;
   readonly health: { readonly timeoutMs: number; readonly slowMs: number };
   readonly shutdownTimeoutMs: number;
+  readonly outreach: { readonly enrolMaxPerCall: number };
+  readonly tracking: {
+    /** Keys the visitor hash; null outside production means a random secret per process. */
+    readonly visitorSecret: string | null;
+    readonly bufferMax: number;
+    readonly flushBatchMax: number;
+    readonly flushIntervalMs: number;
+    readonly scannerWindowSeconds: number;
+  };
 }
 
 /** Raised at start when the environment is invalid; names every problem at once. */
@@ -216,8 +242,17 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
         imports: env.RATE_LIMIT_IMPORTS_PER_WINDOW,
       },
     },
+    ingest: { maxRecords: env.INGEST_MAX_RECORDS, bodyLimitBytes: env.INGEST_BODY_LIMIT_BYTES },
     metricsToken: env.METRICS_TOKEN ?? null,
     health: { timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS, slowMs: env.HEALTH_SLOW_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    outreach: { enrolMaxPerCall: env.OUTREACH_ENROL_MAX_PER_CALL },
+    tracking: {
+      visitorSecret: env.TRACKING_VISITOR_SECRET ?? null,
+      bufferMax: env.TRACKING_BUFFER_MAX,
+      flushBatchMax: env.TRACKING_FLUSH_BATCH_MAX,
+      flushIntervalMs: env.TRACKING_FLUSH_INTERVAL_MS,
+      scannerWindowSeconds: env.TRACKING_SCANNER_WINDOW_SECONDS,
+    },
   });
 }

@@ -12,10 +12,12 @@ export type Role = 'viewer' | 'member' | 'admin' | 'owner';
 /** How much of the auth chain a route needs: none, a verified user with a session, or an organisation scope. */
 export type Access = 'public' | 'user' | 'organisation';
 
-export interface HandlerInput<P, Q, B> {
+export interface HandlerInput<P, Q, B, H = Record<string, never>> {
   params: P;
   query: Q;
   body: B;
+  /** The request headers the route declares, validated (names in lower case). */
+  headers: H;
   req: Request;
   res: Response;
 }
@@ -28,7 +30,7 @@ export interface HandlerResult {
   headers?: Record<string, string>;
 }
 
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown, H = Record<string, never>> {
   method: Method;
   /** Express-style path relative to the mount point, e.g. `/organisations/:organisationId`. */
   path: string;
@@ -42,8 +44,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   /** A zod object, made strict when mounted; a route without one refuses any query parameter. */
   query?: ZodType<Q>;
   body?: ZodType<B>;
-  responses: Record<number, { description: string; schema?: ZodType }>;
-  handler: (input: HandlerInput<P, Q, B>) => Promise<HandlerResult>;
+  /** Request headers the route reads (lower-case names), validated and documented; others are ignored. */
+  headers?: ZodObject & ZodType<H>;
+  responses: Record<number, { description: string; schema?: ZodType; headers?: Record<string, string> }>;
+  /** Error statuses the route can answer besides the ones every route of its kind has (409, 412, 413...). */
+  errors?: readonly number[];
+  handler: (input: HandlerInput<P, Q, B, H>) => Promise<HandlerResult>;
 }
 
 export interface AccessMiddlewares {
@@ -62,6 +68,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict',
+  412: 'The record changed since it was read (If-Match)',
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Validation failed',
@@ -137,7 +144,7 @@ export class ApiRoutes {
 
   constructor(readonly basePath: string) {}
 
-  add<P, Q, B>(spec: RouteSpec<P, Q, B>): void {
+  add<P, Q, B, H = Record<string, never>>(spec: RouteSpec<P, Q, B, H>): void {
     this.#routes.push(spec as unknown as RouteSpec<never, never, never>);
     this.#matchers.push({ matcher: toMatcher(spec.path), method: spec.method.toUpperCase() });
   }
@@ -165,8 +172,11 @@ export class ApiRoutes {
         const params = parsePart(route.params, req.params, 'params', errors);
         const query = parsePart(querySchema, req.query ?? {}, 'query', errors) as never;
         const body = parsePart(route.body, req.body ?? {}, 'body', errors);
+        const headers = (
+          route.headers ? parsePart(route.headers, req.headers, 'headers', errors) : {}
+        ) as never;
         if (errors.length > 0) throw new ValidationError(errors);
-        const result = await route.handler({ params, query, body, req, res });
+        const result = await route.handler({ params, query, body, headers, req, res });
         for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
         if (result.body === undefined) res.status(result.status).end();
         else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
@@ -200,19 +210,31 @@ export function buildOpenApiDocument(
     for (const route of set.routes) {
       const responses: Record<
         string,
-        { description: string; content?: Record<string, { schema: ZodType }> }
+        {
+          description: string;
+          content?: Record<string, { schema: ZodType }>;
+          headers?: Record<string, { description: string; schema: { type: 'string' } }>;
+        }
       > = {};
       for (const [status, response] of Object.entries(route.responses)) {
-        responses[status] = response.schema
-          ? {
-              description: response.description,
-              content: { 'application/json': { schema: response.schema } },
-            }
-          : { description: response.description };
+        const headers = response.headers
+          ? Object.fromEntries(
+              Object.entries(response.headers).map(([name, description]) => [
+                name,
+                { description, schema: { type: 'string' as const } },
+              ]),
+            )
+          : undefined;
+        responses[status] = {
+          description: response.description,
+          ...(response.schema ? { content: { 'application/json': { schema: response.schema } } } : {}),
+          ...(headers ? { headers } : {}),
+        };
       }
       const errorStatuses = [400, 429, 503, ...(route.access === 'public' ? [] : [401, 403, 422])];
       if (route.params) errorStatuses.push(404);
       if (route.body) errorStatuses.push(413, 415);
+      errorStatuses.push(...(route.errors ?? []));
       for (const status of errorStatuses) {
         responses[status] ??= {
           description: ERROR_RESPONSES[status] ?? 'Error',
@@ -229,8 +251,13 @@ export function buildOpenApiDocument(
         request: {
           ...(route.params ? { params: route.params as never } : {}),
           ...(route.query ? { query: route.query as never } : {}),
-          ...(route.access === 'organisation'
-            ? { headers: z.object({ 'x-organisation-id': orgHeader }) }
+          ...(route.access === 'organisation' || route.headers
+            ? {
+                headers: z.object({
+                  ...(route.access === 'organisation' ? { 'x-organisation-id': orgHeader } : {}),
+                  ...(route.headers?.shape ?? {}),
+                }),
+              }
             : {}),
           ...(route.body
             ? { body: { content: { 'application/json': { schema: route.body } }, required: true } }

@@ -58,6 +58,7 @@ interface BodyParserError {
   type: string;
   status?: number;
   expose?: boolean;
+  limit?: number;
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
@@ -66,7 +67,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   );
 }
 
-function mapBodyParserError(error: BodyParserError, limit: number): MappedProblem | null {
+function mapBodyParserError(error: BodyParserError): MappedProblem | null {
   switch (error.type) {
     case 'entity.parse.failed':
       return {
@@ -79,7 +80,8 @@ function mapBodyParserError(error: BodyParserError, limit: number): MappedProble
       return {
         status: 413,
         title: 'Body too large',
-        detail: `The request body exceeds ${limit} bytes.`,
+        // The parser that refused the body says which limit it applied (routes have their own).
+        detail: `The request body exceeds ${error.limit ?? 'the limit of'} bytes.`,
         code: 'body_too_large',
       };
     case 'encoding.unsupported':
@@ -186,7 +188,6 @@ function mapDatabaseError(error: DatabaseError): MappedProblem {
  */
 export function errorHandler(options: {
   logger: Logger;
-  bodyLimitBytes: number;
   mappers: readonly ErrorMapper[];
 }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -208,7 +209,7 @@ export function errorHandler(options: {
     } else if (error instanceof DatabaseError) {
       mapped = mapDatabaseError(error);
     } else if (isBodyParserError(error)) {
-      mapped = mapBodyParserError(error, options.bodyLimitBytes);
+      mapped = mapBodyParserError(error);
     }
     for (const mapper of options.mappers) {
       if (mapped !== null) break;
