@@ -6,6 +6,13 @@ import type { CleanRecord, ColumnValue, EntityValues, RecordProblem } from './cr
  * entity ends with. The SQL half (`crm-merge.repository.ts`) reads the candidates and writes the plan.
  */
 
+/** Why the merge itself rejects a record (listed in doc/crm-merge.md). */
+export const MERGE_CODES = [
+  'conflicting_natural_keys',
+  'missing_company_name',
+  'missing_person_name',
+] as const;
+
 export interface MergeRecord {
   /** The record's position in the caller's batch; results come back in this order. */
   index: number;
