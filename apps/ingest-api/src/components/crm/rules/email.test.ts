@@ -27,7 +27,10 @@ describe('normaliseEmail', () => {
 
   it('accepts a +tag and a UTF-8 local part', () => {
     expect(normaliseEmail('jean+crm@gmail.com')).toMatchObject({ ok: true });
-    expect(normaliseEmail('jérôme@orange.fr')).toMatchObject({ ok: true, value: { email: 'jérôme@orange.fr' } });
+    expect(normaliseEmail('jérôme@orange.fr')).toMatchObject({
+      ok: true,
+      value: { email: 'jérôme@orange.fr' },
+    });
   });
 
   it.each([
@@ -43,7 +46,10 @@ describe('normaliseEmail', () => {
     'Jean Dupont <jean@danone.com>',
     'jean@-danone.com',
   ])('rejects %j as invalid', (input) => {
-    expect(normaliseEmail(input)).toMatchObject({ ok: false, problem: { code: 'invalid_email', severity: 'error' } });
+    expect(normaliseEmail(input)).toMatchObject({
+      ok: false,
+      problem: { code: 'invalid_email', severity: 'error' },
+    });
   });
 
   it('limits the local part to 64 octets, counting UTF-8 bytes', () => {

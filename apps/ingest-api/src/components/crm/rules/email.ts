@@ -23,18 +23,103 @@ export interface NormalisedEmail {
  * `rh-lyon`); a `+tag` is ignored.
  */
 const ROLE_WORDS: ReadonlySet<string> = new Set([
-  'abuse', 'accounting', 'accounts', 'accueil', 'achats', 'admin', 'administratif', 'administration',
-  'aide', 'assistance', 'billing', 'bonjour', 'booking', 'candidature', 'candidatures', 'careers',
-  'carrieres', 'client', 'clients', 'com', 'commande', 'commandes', 'commercial', 'commerciale',
-  'communication', 'compta', 'comptabilite', 'contact', 'contacts', 'courrier', 'customerservice',
-  'devis', 'direction', 'do-not-reply', 'donotreply', 'dpo', 'drh', 'email', 'emploi', 'enquiries',
-  'equipe', 'facturation', 'facture', 'factures', 'finance', 'gdpr', 'hello', 'help', 'helpdesk',
-  'hostmaster', 'hr', 'info', 'information', 'informations', 'infos', 'invoice', 'invoices', 'jobs',
-  'juridique', 'legal', 'mail', 'marketing', 'ne-pas-repondre', 'nepasrepondre', 'newsletter', 'no-reply',
-  'noreply', 'notifications', 'office', 'order', 'orders', 'partenariat', 'partenariats', 'postmaster',
-  'presse', 'press', 'privacy', 'reception', 'recrutement', 'recruitment', 'reservation', 'reservations',
-  'rgpd', 'rh', 'sales', 'sav', 'secretariat', 'security', 'securite', 'service-client', 'serviceclient',
-  'support', 'team', 'vente', 'ventes', 'webmaster', 'welcome',
+  'abuse',
+  'accounting',
+  'accounts',
+  'accueil',
+  'achats',
+  'admin',
+  'administratif',
+  'administration',
+  'aide',
+  'assistance',
+  'billing',
+  'bonjour',
+  'booking',
+  'candidature',
+  'candidatures',
+  'careers',
+  'carrieres',
+  'client',
+  'clients',
+  'com',
+  'commande',
+  'commandes',
+  'commercial',
+  'commerciale',
+  'communication',
+  'compta',
+  'comptabilite',
+  'contact',
+  'contacts',
+  'courrier',
+  'customerservice',
+  'devis',
+  'direction',
+  'do-not-reply',
+  'donotreply',
+  'dpo',
+  'drh',
+  'email',
+  'emploi',
+  'enquiries',
+  'equipe',
+  'facturation',
+  'facture',
+  'factures',
+  'finance',
+  'gdpr',
+  'hello',
+  'help',
+  'helpdesk',
+  'hostmaster',
+  'hr',
+  'info',
+  'information',
+  'informations',
+  'infos',
+  'invoice',
+  'invoices',
+  'jobs',
+  'juridique',
+  'legal',
+  'mail',
+  'marketing',
+  'ne-pas-repondre',
+  'nepasrepondre',
+  'newsletter',
+  'no-reply',
+  'noreply',
+  'notifications',
+  'office',
+  'order',
+  'orders',
+  'partenariat',
+  'partenariats',
+  'postmaster',
+  'presse',
+  'press',
+  'privacy',
+  'reception',
+  'recrutement',
+  'recruitment',
+  'reservation',
+  'reservations',
+  'rgpd',
+  'rh',
+  'sales',
+  'sav',
+  'secretariat',
+  'security',
+  'securite',
+  'service-client',
+  'serviceclient',
+  'support',
+  'team',
+  'vente',
+  'ventes',
+  'webmaster',
+  'welcome',
 ]);
 
 /** Words that mark a role only as the whole local part: `com.dupont@` or `mail.jean@` name a person. */
@@ -67,8 +152,14 @@ export function normaliseEmail(input: string): RuleResult<NormalisedEmail> {
     return reject('invalid_email', 'An e-mail address needs a name, an @ and a domain.');
   }
   const localPart = written.slice(0, at);
-  const domain = domainToASCII(written.slice(at + 1).replace(/\.$/, '').toLowerCase());
-  if (domain === '') return reject('invalid_email', 'The domain of the e-mail address is not a valid host name.');
+  const domain = domainToASCII(
+    written
+      .slice(at + 1)
+      .replace(/\.$/, '')
+      .toLowerCase(),
+  );
+  if (domain === '')
+    return reject('invalid_email', 'The domain of the e-mail address is not a valid host name.');
   if (octets(localPart) > MAX_LOCAL_PART_OCTETS) {
     return reject('email_too_long', `The part before the @ is over ${MAX_LOCAL_PART_OCTETS} bytes long.`);
   }
@@ -88,7 +179,8 @@ export function normaliseEmail(input: string): RuleResult<NormalisedEmail> {
   const disposable = isDisposableDomain(domain);
   const role = isRoleLocalPart(localPart);
   const warnings: RuleProblem[] = [];
-  if (disposable) warnings.push(warn('disposable_email', 'The domain belongs to a disposable-mail provider.'));
+  if (disposable)
+    warnings.push(warn('disposable_email', 'The domain belongs to a disposable-mail provider.'));
   if (role) warnings.push(warn('role_email', 'A role address (a function, not a person).'));
   return accept({ email, disposable, role }, warnings);
 }

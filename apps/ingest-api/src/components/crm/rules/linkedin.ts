@@ -33,13 +33,19 @@ export function normaliseLinkedinUrl(input: string, kind: LinkedinKind): RuleRes
   if (!parsed.ok) return reject('invalid_linkedin_url', 'Not a web address.');
   const host = parsed.url.hostname.replace(/\.$/, '');
   if (host !== 'linkedin.com' && !host.endsWith('.linkedin.com')) {
-    return reject('invalid_linkedin_url', 'Not a linkedin.com address (short lnkd.in links are not resolved).');
+    return reject(
+      'invalid_linkedin_url',
+      'Not a linkedin.com address (short lnkd.in links are not resolved).',
+    );
   }
   const segments = parsed.url.pathname.split('/').filter((segment) => segment !== '');
   if (segments[0]?.toLowerCase() === 'mwlite') segments.shift();
   const pageType = segments[0]?.toLowerCase() ?? '';
   if (pageType === 'pub') {
-    return reject('invalid_linkedin_url', 'A legacy /pub/ profile address; open it and copy the /in/ address.');
+    return reject(
+      'invalid_linkedin_url',
+      'A legacy /pub/ profile address; open it and copy the /in/ address.',
+    );
   }
   const pageKind = PAGE_TYPES.get(pageType);
   if (pageKind === undefined) {
@@ -48,7 +54,9 @@ export function normaliseLinkedinUrl(input: string, kind: LinkedinKind): RuleRes
   if (pageKind !== kind) {
     return reject(
       'invalid_linkedin_url',
-      kind === 'person' ? 'Expected a person’s profile (/in/), not a page.' : 'Expected a company page, not a profile.',
+      kind === 'person'
+        ? 'Expected a person’s profile (/in/), not a page.'
+        : 'Expected a company page, not a profile.',
     );
   }
   let slug: string;
@@ -57,6 +65,7 @@ export function normaliseLinkedinUrl(input: string, kind: LinkedinKind): RuleRes
   } catch {
     return reject('invalid_linkedin_url', 'The address holds a malformed percent-encoding.');
   }
-  if (!SLUG.test(slug)) return reject('invalid_linkedin_url', 'The profile or page name is missing or malformed.');
+  if (!SLUG.test(slug))
+    return reject('invalid_linkedin_url', 'The profile or page name is missing or malformed.');
   return accept(`https://www.linkedin.com/${pageType}/${encodeURIComponent(slug)}`);
 }

@@ -58,13 +58,16 @@ describe('bundled INSEE tables', () => {
 });
 
 describe('normaliseNaf', () => {
-  it.each(['6201Z', '62.01z', ' 62 01 Z ', '62.01Z', '62-01-Z'])('normalises %j to 62.01Z (NAF rév. 2)', (input) => {
-    expect(normaliseNaf(input)).toEqual({
-      ok: true,
-      value: { code: '62.01Z', nomenclature: 'NAF_REV2' },
-      warnings: [],
-    });
-  });
+  it.each(['6201Z', '62.01z', ' 62 01 Z ', '62.01Z', '62-01-Z'])(
+    'normalises %j to 62.01Z (NAF rév. 2)',
+    (input) => {
+      expect(normaliseNaf(input)).toEqual({
+        ok: true,
+        value: { code: '62.01Z', nomenclature: 'NAF_REV2' },
+        warnings: [],
+      });
+    },
+  );
 
   it.each([
     ['Danone head office, holding activities', '7010Z', '70.10Z'],
@@ -92,9 +95,12 @@ describe('normaliseNaf', () => {
     });
   });
 
-  it.each(['62.01', '6201', 'Z6201', '62.01ZZ', '62.01.1Z', 'programmation'])('rejects the shape %j', (input) => {
-    expect(normaliseNaf(input)).toMatchObject({ ok: false, problem: { code: 'invalid_naf_format' } });
-  });
+  it.each(['62.01', '6201', 'Z6201', '62.01ZZ', '62.01.1Z', 'programmation'])(
+    'rejects the shape %j',
+    (input) => {
+      expect(normaliseNaf(input)).toMatchObject({ ok: false, problem: { code: 'invalid_naf_format' } });
+    },
+  );
 
   it('rejects an empty cell', () => {
     expect(normaliseNaf(' ')).toMatchObject({ ok: false, problem: { code: 'empty_value' } });

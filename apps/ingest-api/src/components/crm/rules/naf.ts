@@ -55,7 +55,7 @@ export function pickNomenclature(
 export function normaliseNaf(input: string, options: { on?: Date } = {}): RuleResult<NafCode> {
   const text = requireText(input, MAX_INPUT_LENGTH, 'NAF code');
   if (!text.ok) return text;
-  const match = /^(\d{2})(\d{2})([A-Z])$/.exec(text.value.replace(/[\s.\-]/g, '').toUpperCase());
+  const match = /^(\d{2})(\d{2})([A-Z])$/.exec(text.value.replace(/[\s.-]/g, '').toUpperCase());
   if (match === null) {
     return reject('invalid_naf_format', 'A NAF sub-class code is 4 digits and a letter, as in 62.01Z.');
   }
@@ -66,7 +66,9 @@ export function normaliseNaf(input: string, options: { on?: Date } = {}): RuleRe
   }
   const warnings: RuleProblem[] = [];
   if (nomenclature === 'NAF_REV2' && options.on !== undefined && options.on >= NAF_2025_IN_FORCE) {
-    warnings.push(warn('naf_rev2_superseded', 'A NAF rév. 2 code; NAF 2025 replaces it from 1 January 2027.'));
+    warnings.push(
+      warn('naf_rev2_superseded', 'A NAF rév. 2 code; NAF 2025 replaces it from 1 January 2027.'),
+    );
   }
   return accept({ code, nomenclature }, warnings);
 }

@@ -11,7 +11,16 @@ import { requireText } from './text.js';
 const MAX_INPUT_LENGTH = 64;
 
 /** Regions dialled with the French 10-digit national plan (0 + 9 digits), overseas departments included. */
-const FRENCH_PLAN_REGIONS: ReadonlySet<CountryCode> = new Set(['FR', 'GP', 'GF', 'MQ', 'RE', 'YT', 'BL', 'MF']);
+const FRENCH_PLAN_REGIONS: ReadonlySet<CountryCode> = new Set([
+  'FR',
+  'GP',
+  'GF',
+  'MQ',
+  'RE',
+  'YT',
+  'BL',
+  'MF',
+]);
 
 /**
  * Overseas territories inside the French national plan, by the first 3 digits of the 9-digit number
@@ -110,6 +119,7 @@ export function normalisePhone(input: string, defaultRegion: CountryCode = 'FR')
     return reject(problem.code, problem.message);
   }
   // An extension libphonenumber found on its own (RFC 3966 `;ext=` is refused above) is one we did not.
-  if (parsed.ext !== undefined) return reject('invalid_phone', 'Has an unrecognised suffix after the number.');
+  if (parsed.ext !== undefined)
+    return reject('invalid_phone', 'Has an unrecognised suffix after the number.');
   return accept(parsed.number, warnings);
 }

@@ -47,8 +47,7 @@ export interface RuleProblem {
   severity: RuleSeverity;
 }
 export type RuleResult<T> =
-  | { ok: true; value: T; warnings: RuleProblem[] }
-  | { ok: false; problem: RuleProblem };
+  { ok: true; value: T; warnings: RuleProblem[] } | { ok: false; problem: RuleProblem };
 
 const warningCodes: ReadonlySet<RuleCode> = new Set(RULE_WARNING_CODES);
 

@@ -28,7 +28,9 @@ describe('normaliseSiren', () => {
   it('restores the leading zero a spreadsheet dropped, and says so', () => {
     const result = normaliseSiren('55804124');
     expect(result).toMatchObject({ ok: true, value: BOLLORE });
-    expect(result.ok && result.warnings.map((w) => [w.code, w.severity])).toEqual([['siren_padded', 'warning']]);
+    expect(result.ok && result.warnings.map((w) => [w.code, w.severity])).toEqual([
+      ['siren_padded', 'warning'],
+    ]);
   });
 
   it('rejects an 8-digit value whose padded form fails the check digit', () => {

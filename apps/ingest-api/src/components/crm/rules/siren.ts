@@ -14,7 +14,10 @@ export function normaliseSiren(input: string): RuleResult<string> {
   const text = requireText(input, MAX_INPUT_LENGTH, 'SIREN');
   if (!text.ok) return text;
   if (looksLikeScientificNotation(text.value)) {
-    return reject('invalid_siren_format', 'Written in scientific notation by a spreadsheet; digits are lost.');
+    return reject(
+      'invalid_siren_format',
+      'Written in scientific notation by a spreadsheet; digits are lost.',
+    );
   }
   const digits = stripSeparators(text.value);
   if (!/^\d+$/.test(digits)) return reject('invalid_siren_format', 'A SIREN has digits only.');

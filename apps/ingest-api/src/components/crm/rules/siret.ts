@@ -25,7 +25,10 @@ export function normaliseSiret(input: string): RuleResult<string> {
   const text = requireText(input, MAX_INPUT_LENGTH, 'SIRET');
   if (!text.ok) return text;
   if (looksLikeScientificNotation(text.value)) {
-    return reject('invalid_siret_format', 'Written in scientific notation by a spreadsheet; digits are lost.');
+    return reject(
+      'invalid_siret_format',
+      'Written in scientific notation by a spreadsheet; digits are lost.',
+    );
   }
   const digits = stripSeparators(text.value);
   if (!/^\d+$/.test(digits)) return reject('invalid_siret_format', 'A SIRET has digits only.');

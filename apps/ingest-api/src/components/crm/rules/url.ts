@@ -78,9 +78,14 @@ type Parsed = { ok: true; url: URL } | { ok: false; code: RuleErrorCode; message
 export function parseWebUrl(value: string): Parsed {
   const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(value)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    return { ok: false, code: 'unsupported_url_scheme', message: 'Only http and https addresses are accepted.' };
+    return {
+      ok: false,
+      code: 'unsupported_url_scheme',
+      message: 'Only http and https addresses are accepted.',
+    };
   }
-  const withScheme = scheme !== undefined ? value : `${value.startsWith('//') ? 'https:' : 'https://'}${value}`;
+  const withScheme =
+    scheme !== undefined ? value : `${value.startsWith('//') ? 'https:' : 'https://'}${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -88,7 +93,11 @@ export function parseWebUrl(value: string): Parsed {
     return { ok: false, code: 'invalid_url', message: 'Not a valid web address.' };
   }
   if (url.username !== '' || url.password !== '') {
-    return { ok: false, code: 'invalid_url', message: 'Web addresses with a user name or password are refused.' };
+    return {
+      ok: false,
+      code: 'invalid_url',
+      message: 'Web addresses with a user name or password are refused.',
+    };
   }
   return { ok: true, url };
 }

@@ -59,15 +59,28 @@ function splitCsvLine(line) {
 
 const rev2Rows = JSON.parse(readFileSync(values.rev2, 'utf8')).filter((row) => SUBCLASS.test(row.id));
 const rev2 = Object.fromEntries(rev2Rows.map((row) => [row.id, row.label.trim()]));
-assertStructure('NAF rév. 2', Object.keys(rev2), { divisions: 88, groups: 272, classes: 615, subclasses: 732 });
+assertStructure('NAF rév. 2', Object.keys(rev2), {
+  divisions: 88,
+  groups: 272,
+  classes: 615,
+  subclasses: 732,
+});
 
-const naf2025Lines = readFileSync(values.naf2025, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(1);
+const naf2025Lines = readFileSync(values.naf2025, 'utf8')
+  .replace(/^\uFEFF/, '')
+  .split(/\r?\n/)
+  .slice(1);
 const naf2025Rows = naf2025Lines
   .filter((line) => line.trim() !== '')
   .map(splitCsvLine)
   .filter(([, code]) => SUBCLASS.test(code ?? ''));
 const naf2025 = Object.fromEntries(naf2025Rows.map(([, code, label]) => [code, label.trim()]));
-assertStructure('NAF 2025', Object.keys(naf2025), { divisions: 87, groups: 287, classes: 651, subclasses: 747 });
+assertStructure('NAF 2025', Object.keys(naf2025), {
+  divisions: 87,
+  groups: 287,
+  classes: 651,
+  subclasses: 747,
+});
 
 function write(file, nomenclature, meta, subclasses) {
   const sorted = Object.fromEntries(Object.entries(subclasses).sort(([a], [b]) => a.localeCompare(b)));
