@@ -59,6 +59,24 @@ describe('organisations and members', () => {
     expect(res.body.code).toBe('slug_taken');
   });
 
+  it('refuses an invitation e-mail the CRM e-mail rule refuses (a 300-character local part)', async () => {
+    for (const email of [`${'a'.repeat(300)}@example.test`, `${'b'.repeat(65)}@example.test`, 'not-an-email']) {
+      const res = await http()
+        .post(`/api/v1/organisations/${acme}/members`)
+        .set(as('olivia'))
+        .send({ email, role: 'member' })
+        .expect(422);
+      expect(res.body.errors[0].path).toBe('body.email');
+    }
+    const idn = await http()
+      .post(`/api/v1/organisations/${acme}/members`)
+      .set(as('olivia'))
+      .send({ email: `${'c'.repeat(64)}@café.example`, role: 'viewer' })
+      .expect(201);
+    expect(idn.body.email).toBe(`${'c'.repeat(64)}@xn--caf-dma.example`);
+    await http().delete(`/api/v1/organisations/${acme}/members/${idn.body.userId}`).set(as('olivia')).expect(204);
+  });
+
   it('invites by e-mail; the invitation is accepted at the next sign-in', async () => {
     const invited = await http()
       .post(`/api/v1/organisations/${acme}/members`)

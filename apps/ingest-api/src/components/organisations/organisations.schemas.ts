@@ -1,5 +1,6 @@
 import { pageSchema, paginationQuery } from '../../platform/http/pagination.js';
 import { text, z } from '../../platform/http/zod.js';
+import { normaliseEmail } from '../crm/rules/index.js';
 import { roleSchema } from '../me/me.schemas.js';
 
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -56,7 +57,15 @@ export const memberListSchema = pageSchema(memberSchema, 'MemberList');
 
 export const inviteMemberBody = z
   .object({
-    email: z.string().trim().toLowerCase().email().max(320),
+    // The CRM-core e-mail rule, the same everywhere: syntax, 64-octet local part, 254-octet address, IDN.
+    email: z.string().transform((value, ctx) => {
+      const result = normaliseEmail(value);
+      if (!result.ok) {
+        ctx.addIssue({ code: 'custom', message: result.problem.message });
+        return z.NEVER;
+      }
+      return result.value.email.toLowerCase();
+    }),
     role: z.enum(['viewer', 'member', 'admin']).default('member'),
   })
   .strict()
