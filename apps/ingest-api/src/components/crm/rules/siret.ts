@@ -1,8 +1,6 @@
-import { digitSum, looksLikeScientificNotation, passesLuhn, stripSeparators } from './digits.js';
-import { accept, reject, warn, type RuleResult } from './rule-result.js';
-import { requireText } from './text.js';
-
-const MAX_INPUT_LENGTH = 64;
+import { digitSum, passesLuhn } from './digits.js';
+import { normaliseInseeNumber } from './insee-number.js';
+import { type RuleResult } from './rule-result.js';
 
 /**
  * La Poste has more establishments than a Luhn-checked 5-digit NIC can number, so INSEE lets its SIRETs
@@ -22,39 +20,15 @@ function passesSiretCheck(digits: string): boolean {
  * SIREN; 13 digits get their leading zero back with the `siret_padded` warning.
  */
 export function normaliseSiret(input: string): RuleResult<string> {
-  const text = requireText(input, MAX_INPUT_LENGTH, 'SIRET');
-  if (!text.ok) return text;
-  if (looksLikeScientificNotation(text.value)) {
-    return reject(
-      'invalid_siret_format',
-      'Written in scientific notation by a spreadsheet; digits are lost.',
-    );
-  }
-  const digits = stripSeparators(text.value);
-  if (!/^\d+$/.test(digits)) return reject('invalid_siret_format', 'A SIRET has digits only.');
-  if (digits.length === 13) {
-    const padded = `0${digits}`;
-    if (!passesSiretCheck(padded)) {
-      return reject(
-        'invalid_siret_checksum',
-        'Has 13 digits; with the leading zero restored it still fails the SIRET check digit.',
-      );
-    }
-    return accept(padded, [
-      warn('siret_padded', 'Had 13 digits: the leading zero a spreadsheet drops was restored.'),
-    ]);
-  }
-  if (digits.length === 9) {
-    return reject('invalid_siret_format', 'Has 9 digits: this is a SIREN, not a SIRET.');
-  }
-  if (digits.length !== 14) {
-    return reject('invalid_siret_format', `A SIRET has 14 digits; this one has ${digits.length}.`);
-  }
-  if (/^0+$/.test(digits)) return reject('invalid_siret_format', 'A SIRET cannot be all zeros.');
-  if (!passesSiretCheck(digits)) {
-    return reject('invalid_siret_checksum', 'The SIRET check digit does not match.');
-  }
-  return accept(digits);
+  return normaliseInseeNumber(input, {
+    name: 'SIRET',
+    length: 14,
+    passesCheck: passesSiretCheck,
+    formatCode: 'invalid_siret_format',
+    checksumCode: 'invalid_siret_checksum',
+    paddedCode: 'siret_padded',
+    other: { name: 'SIREN', length: 9 },
+  });
 }
 
 /**
