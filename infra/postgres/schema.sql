@@ -591,7 +591,7 @@ CREATE TABLE crm.idempotency_keys (
     request_hash text NOT NULL,
     state text DEFAULT 'running'::text NOT NULL,
     response_status integer,
-    response_body jsonb,
+    response_body json,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     completed_at timestamp with time zone,
     CONSTRAINT idempotency_keys_completed_check CHECK (((state = 'completed'::text) = ((response_status IS NOT NULL) AND (response_body IS NOT NULL) AND (completed_at IS NOT NULL)))),

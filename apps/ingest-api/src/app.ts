@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import type { Cluster, Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
+import { registerAuditRoutes } from './components/audit/audit.js';
+import { registerCampaignRoutes } from './components/campaigns/campaigns.routes.js';
 import { registerHealthRoutes } from './components/health/health.routes.js';
 import type { HealthCheck } from './components/health/health.service.js';
 import { registerCrmRoutes } from './components/crm/crm.routes.js';
@@ -13,6 +15,9 @@ import { registerMeRoutes } from './components/me/me.routes.js';
 import { registerOrganisationRoutes } from './components/organisations/organisations.routes.js';
 import { docsRouter } from './components/ops/docs.js';
 import { registerOpsRoutes } from './components/ops/ops.routes.js';
+import { pixelRoute } from './components/tracking/pixel.js';
+import { PixelRecorder } from './components/tracking/recorder.js';
+import { registerTrackingRoutes } from './components/tracking/stats.js';
 import type { AppConfig } from './platform/config/config.js';
 import { ApiRoutes, buildOpenApiDocument } from './platform/http/api-routes.js';
 import { errorHandler, notFound, type ErrorMapper } from './platform/http/error-handler.js';
@@ -34,6 +39,8 @@ export interface AppDeps {
   redis: Redis | Cluster | null;
   auth: Auth;
   metrics?: Metrics;
+  /** The pixel's open recorder; the composition root owns it so that shutdown flushes it. */
+  pixelRecorder?: PixelRecorder;
 }
 
 const authErrorMapper: ErrorMapper = (error) => {
@@ -66,6 +73,23 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId());
+  // The public pixel answers before logging, helmet, CORS and the per-IP limiter (DESIGN.md, doc/tracking.md).
+  app.use(
+    pixelRoute(
+      deps.pixelRecorder ??
+        new PixelRecorder({
+          pool,
+          metrics,
+          logger,
+          visitorSecret: config.tracking.visitorSecret,
+          bufferMax: config.tracking.bufferMax,
+          batchMax: config.tracking.flushBatchMax,
+          flushIntervalMs: config.tracking.flushIntervalMs,
+          scannerWindowSeconds: config.tracking.scannerWindowSeconds,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+        }),
+    ),
+  );
   app.use(
     pinoHttp({
       logger,
@@ -185,6 +209,13 @@ export function createApp(deps: AppDeps): Express {
 
   registerMeRoutes(v1, { auth });
   registerOrganisationRoutes(v1, { auth, pool, statementTimeoutMs: config.database.statementTimeoutMs });
+  registerCampaignRoutes(v1, {
+    pool,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    enrolMaxPerCall: config.outreach.enrolMaxPerCall,
+  });
+  registerTrackingRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
+  registerAuditRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
   registerIngestRoutes(v1, {
     pool,
     statementTimeoutMs: config.database.statementTimeoutMs,

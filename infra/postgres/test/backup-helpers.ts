@@ -134,8 +134,9 @@ export async function seedOrganisation(adminUrl: string, label: string): Promise
       `INSERT INTO tracking.pixel_opens (organisation_id, message_id, visitor_hash) SELECT $1::uuid, id, 'visitor' FROM outreach.messages WHERE organisation_id = $1::uuid`,
       `INSERT INTO tracking.message_open_stats (organisation_id, message_id, first_open_at, last_open_at, total_opens, unique_opens)
          SELECT $1::uuid, id, now(), now(), 2, 1 FROM outreach.messages WHERE organisation_id = $1::uuid`,
-      `INSERT INTO tracking.campaign_daily_stats (organisation_id, campaign_id, day, opens, unique_opens)
-         SELECT $1::uuid, id, current_date, 3, 2 FROM outreach.campaigns WHERE organisation_id = $1::uuid`,
+      `INSERT INTO tracking.campaign_open_buckets (organisation_id, campaign_id, bucket_start, verdict, opens, unique_opens)
+         SELECT $1::uuid, id, date_bin('15 minutes', now(), timestamptz '2000-01-01 00:00:00+00'), 'human', 3, 2
+           FROM outreach.campaigns WHERE organisation_id = $1::uuid`,
       `INSERT INTO crm.imports (organisation_id, file_name, created_by, campaign_id)
          SELECT $1::uuid, 'file.csv', u.id, c.id FROM outreach.campaigns c, iam.users u WHERE c.organisation_id = $1::uuid AND u.cognito_sub = 'sub-${label}'`,
       `INSERT INTO crm.import_rows (organisation_id, import_id, row_number, raw)

@@ -9,6 +9,7 @@ import {
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../app.js';
+import { PixelRecorder } from '../components/tracking/recorder.js';
 import type { AppConfig } from './config/config.js';
 import { createAppPool } from './db/index.js';
 import type { Logger } from './logger/logger.js';
@@ -19,6 +20,8 @@ export interface Service {
   auth: Auth;
   pool: Pool;
   redis: RedisClient | null;
+  /** Buffers pixel opens and writes them in batches; close() flushes it before the pool ends. */
+  pixelRecorder: PixelRecorder;
   /** Resolves once the signing keys are cached (retried in the background until then) and Redis is connected. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -88,7 +91,18 @@ export function buildService(config: AppConfig, logger: Logger): Service {
     logger,
     requestId: (req) => req.requestId,
   });
-  const app = createApp({ config, logger, pool, redis, auth, metrics });
+  const pixelRecorder = new PixelRecorder({
+    pool,
+    metrics,
+    logger,
+    visitorSecret: config.tracking.visitorSecret,
+    bufferMax: config.tracking.bufferMax,
+    batchMax: config.tracking.flushBatchMax,
+    flushIntervalMs: config.tracking.flushIntervalMs,
+    scannerWindowSeconds: config.tracking.scannerWindowSeconds,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+  });
+  const app = createApp({ config, logger, pool, redis, auth, metrics, pixelRecorder });
 
   let stopped = false;
   const keysReady = (async () => {
@@ -115,9 +129,12 @@ export function buildService(config: AppConfig, logger: Logger): Service {
     auth,
     pool,
     redis,
+    pixelRecorder,
     ready: Promise.all([keysReady, redisReady]).then(() => undefined),
     close: async () => {
       stopped = true;
+      // In-flight requests have drained (server.ts); the opens they left are written before the pool ends.
+      await pixelRecorder.close();
       await Promise.allSettled([pool.end(), redis?.quit()]);
     },
   };

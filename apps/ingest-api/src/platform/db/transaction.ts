@@ -12,6 +12,8 @@ export interface TransactionSettings {
   correlationId?: string | null;
   /** Per-transaction statement timeout; pgBouncer rejects it as a startup parameter, so it is set here. */
   statementTimeoutMs?: number | null;
+  /** The import whose merge this transaction runs; audit entries written meanwhile carry it (`import_id`). */
+  importId?: string | null;
 }
 
 export interface TenantContext extends TransactionSettings {
@@ -43,6 +45,10 @@ export function beginStatement(settings: TransactionSettings): string {
     `set_config('app.user_id', ${lit(userId)}, true)`,
     `set_config('app.correlation_id', ${lit(correlationId)}, true)`,
   ];
+  // Only when given, so that every other transaction keeps its BEGIN text (and round trip) unchanged.
+  if (settings.importId !== null && settings.importId !== undefined) {
+    assignments.push(`set_config('app.import_id', ${lit(uuidOrEmpty(settings.importId, 'importId'))}, true)`);
+  }
   const timeout = settings.statementTimeoutMs;
   if (timeout !== null && timeout !== undefined) {
     if (!Number.isInteger(timeout) || timeout < 0)

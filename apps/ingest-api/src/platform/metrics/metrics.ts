@@ -35,6 +35,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pixelOpensRecorded = new Counter({
+    name: 'tracking_pixel_opens_recorded_total',
+    help: 'Pixel opens written to the database (known tokens)',
+    registers: [this.registry],
+  });
+  readonly pixelOpensIgnored = new Counter({
+    name: 'tracking_pixel_opens_ignored_total',
+    help: 'Pixel hits not recorded because the token is malformed or unknown',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pixelOpensDropped = new Counter({
+    name: 'tracking_pixel_opens_dropped_total',
+    help: 'Pixel opens lost: recorder buffer full, or the database failed the batch',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pixelFlushDuration = new Histogram({
+    name: 'tracking_pixel_flush_duration_seconds',
+    help: 'Duration of one batch write of pixel opens, by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
   constructor(options: { pool?: Pool; defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const pool = options.pool;

@@ -1,0 +1,28 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * The privacy-preserving visitor key of an open: HMAC-SHA256 under the server's secret over the pixel token, the
+ * client address and the user agent, cut to 128 bits (22 base64url characters). Keyed per message, so one key
+ * never links a reader across messages; keyed by a secret, so the stored key cannot be reversed by hashing
+ * candidate addresses without it. The address and agent themselves are never stored (doc/tracking.md).
+ */
+export class VisitorKeys {
+  readonly #secret: Buffer;
+
+  /** @param secret TRACKING_VISITOR_SECRET; null draws a random one for this process (outside production). */
+  constructor(secret: string | null) {
+    this.#secret = secret === null ? randomBytes(32) : Buffer.from(secret, 'utf8');
+  }
+
+  keyOf(token: string, ip: string, userAgent: string): string {
+    return createHmac('sha256', this.#secret)
+      .update(token)
+      .update('\u0000')
+      .update(ip)
+      .update('\u0000')
+      .update(userAgent)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+  }
+}
