@@ -30,8 +30,9 @@ Restores a backup.sh archive into the database named by PGHOST, PGPORT, PGUSER, 
 superuser. Stop the API and workers (or PAUSE the database in pgBouncer) first.
 
 What it does, in order; nothing is changed before step 5:
-  1. verifies the archive: checksums (.sha256, if present), pg_restore --list, a full read of every data
-     block, and the row counts against the manifest (.manifest, if present)
+  1. verifies the archive: checksums (.sha256, which must list the .dump, .manifest and .roles.sql; a
+     .manifest or .roles.sql without it is refused), pg_restore --list, a full read of every data block,
+     and the row counts against the manifest (.manifest, if present)
   2. plans the restore against the target and prints the plan (--dry-run stops here)
   3. asks for confirmation: type the database name at the prompt, or pass --yes; without --yes and without
      a terminal on stdin it refuses
@@ -67,7 +68,8 @@ Exit codes:
   3  cannot connect, or a required tool is missing
   4  refused: the connection goes through a pooler (pgBouncer)
   5  refused: not confirmed (no --yes and no terminal, or wrong answer); nothing changed
-  6  archive rejected: checksum mismatch, unreadable or truncated, or manifest mismatch; nothing changed
+  6  archive rejected: checksum mismatch, a checksum file that leaves a file out, a manifest or roles file
+     without checksums, unreadable or truncated, or manifest mismatch; nothing changed
   7  safety backup failed; nothing changed
   8  restore refused by the plan, or failed and rolled back; nothing changed
   9  post-restore validation failed and the restore was rolled back; nothing changed
@@ -174,17 +176,35 @@ archive_dir=$(cd "$(dirname "$archive")" && pwd)
 archive_name=${archive##*/}
 archive="$archive_dir/$archive_name"
 base=$(pf_archive_base "$archive")
+manifest_candidate="$base.manifest"
 manifest=''
-if [[ $archive == *.dump && -f $base.manifest ]]; then
-  manifest="$base.manifest"
+if [[ $archive == *.dump && -f $manifest_candidate ]]; then
+  manifest=$manifest_candidate
 fi
 
-if [[ $archive == *.dump && -f $base.sha256 ]]; then
-  if ! (cd "$archive_dir" && sha256sum --check --strict --quiet -- "${base##*/}.sha256") >"$work_dir/sha.out" 2>&1; then
+checksums="$base.sha256"
+roles_file="$base.roles.sql"
+# True when the checksum file has exactly one "<sha256>  <name>" line for the name.
+checksum_listed() {
+  awk -v want="$1" 'substr($0, 1, 64) ~ /^[0-9a-f]+$/ && substr($0, 65, 2) == "  " && substr($0, 67) == want { n++ }
+    END { exit n == 1 ? 0 : 1 }' "$checksums"
+}
+if [[ $archive == *.dump && -f $checksums ]]; then
+  # sha256sum checks only the files listed: a checksum file that leaves the manifest or the roles file out
+  # would let either be altered unnoticed, so the set backup.sh writes must be listed in full.
+  for file in "$archive" "$manifest_candidate" "$roles_file"; do
+    if ! checksum_listed "${file##*/}"; then
+      pf_die "$EXIT_ARCHIVE" "checksum file $checksums does not cover ${file##*/} (backup.sh lists the .dump, .manifest and .roles.sql): the set was altered or is incomplete. Nothing was touched"
+    fi
+  done
+  if ! (cd "$archive_dir" && sha256sum --check --strict --quiet -- "${checksums##*/}") >"$work_dir/sha.out" 2>&1; then
     pf_log_file ERROR "$work_dir/sha.out" 'sha256sum: '
     pf_die "$EXIT_ARCHIVE" "checksum verification failed for $archive: the archive or its sidecar files changed since they were written. Nothing was touched"
   fi
-  pf_info "checksums match ($base.sha256)"
+  pf_info "checksums match ($checksums)"
+elif [[ $archive == *.dump && (-f $manifest_candidate || -f $roles_file) ]]; then
+  # backup.sh writes the checksums with the sidecars; sidecars without them cannot be told from altered ones.
+  pf_die "$EXIT_ARCHIVE" "$archive has a manifest or roles file without its checksum file $checksums: they may have been altered. Recover the .sha256, or move the .manifest and .roles.sql away to restore the .dump alone with fewer checks. Nothing was touched"
 else
   pf_warn "no checksum file next to $archive: relying on pg_restore's own checks"
 fi

@@ -375,6 +375,98 @@ describe('backup.sh and restore.sh', () => {
     expect(await take()).toEqual(before);
   });
 
+  it('refuse an archive whose manifest or roles file was altered, its data intact (exit 6), touching nothing', async () => {
+    const before = await take();
+    const safetyDir = path.join(workDir, 'tampered-safety');
+    const source = baselineArchive.replace(/\.dump$/, '');
+    const name = path.basename(source);
+
+    const copySet = async (dirName: string): Promise<string> => {
+      const dir = path.join(workDir, dirName);
+      await mkdir(dir, { recursive: true });
+      for (const extension of ['.dump', '.manifest', '.roles.sql', '.sha256']) {
+        await copyFile(`${source}${extension}`, path.join(dir, `${name}${extension}`));
+      }
+      return path.join(dir, `${name}.dump`);
+    };
+    const edit = async (file: string, change: (text: string) => string) => {
+      const text = await readFile(file, 'utf8');
+      const changed = change(text);
+      expect(changed, `${file} was not changed`).not.toBe(text);
+      await writeFile(file, changed);
+    };
+    // The manifest's line for a role gains LOGIN: row counts untouched, so only the checksums can tell.
+    const tamperManifest = (archive: string) =>
+      edit(archive.replace(/\.dump$/, '.manifest'), (text) =>
+        text.replace(new RegExp(`^(${extraRole}(?:\t[^\t\n]*){4}\t)false`, 'm'), '$1true'),
+      );
+    const tamperRoles = (archive: string) =>
+      edit(
+        archive.replace(/\.dump$/, '.roles.sql'),
+        (text) => `${text}\nALTER ROLE ${extraRole} BYPASSRLS;\n`,
+      );
+    const dropChecksumOf = (archive: string, extension: string) =>
+      edit(archive.replace(/\.dump$/, '.sha256'), (text) =>
+        text
+          .split('\n')
+          .filter((line) => !line.endsWith(`  ${name}${extension}`))
+          .join('\n'),
+      );
+    const removeChecksums = (archive: string) => rm(archive.replace(/\.dump$/, '.sha256'));
+
+    const cases: { name: string; prepare: (archive: string) => Promise<unknown>; reason: RegExp }[] = [
+      { name: 'manifest altered', prepare: tamperManifest, reason: /checksum verification failed/ },
+      { name: 'roles file altered', prepare: tamperRoles, reason: /checksum verification failed/ },
+      {
+        name: 'manifest altered and dropped from the checksums',
+        prepare: async (archive) => {
+          await tamperManifest(archive);
+          await dropChecksumOf(archive, '.manifest');
+        },
+        reason: /does not cover .*\.manifest/,
+      },
+      {
+        name: 'roles file altered and dropped from the checksums',
+        prepare: async (archive) => {
+          await tamperRoles(archive);
+          await dropChecksumOf(archive, '.roles.sql');
+        },
+        reason: /does not cover .*\.roles\.sql/,
+      },
+      {
+        name: 'manifest altered and the checksum file removed',
+        prepare: async (archive) => {
+          await tamperManifest(archive);
+          await removeChecksums(archive);
+        },
+        reason: /without its checksum file/,
+      },
+      {
+        name: 'roles file altered and the checksum file removed',
+        prepare: async (archive) => {
+          await tamperRoles(archive);
+          await removeChecksums(archive);
+        },
+        reason: /without its checksum file/,
+      },
+    ];
+    for (const [index, testCase] of cases.entries()) {
+      const archive = await copySet(`tampered-${index}`);
+      await testCase.prepare(archive);
+      // The data itself is intact: the dump is byte for byte the one backup.sh wrote.
+      expect(await readFile(archive)).toEqual(await readFile(baselineArchive));
+      const result = await runScript('restore.sh', ['--yes', archive], {
+        ...pgEnv(db.adminUrl),
+        BACKUP_DIR: safetyDir,
+      });
+      expect(result.code, `${testCase.name}: ${result.stderr}`).toBe(6);
+      expect(result.stderr, testCase.name).toMatch(testCase.reason);
+      expect(result.stderr, testCase.name).toMatch(/Nothing was touched/);
+    }
+    expect(await backupFiles(safetyDir)).toEqual([]);
+    expect(await take()).toEqual(before);
+  });
+
   it('refuse without --yes when stdin is not a terminal, show a dry run, and roll back a failed validation', async () => {
     await admin(`SET session_replication_role = replica;
                  DELETE FROM outreach.messages;
