@@ -71,6 +71,11 @@ export async function seedTenant(pool: Pool, label: string): Promise<SeededTenan
        VALUES ($1, $2, 1, 'siren', 'invalid_siren', 'SIREN checksum fails')`,
         [organisationId, importId],
       );
+      await sql.query(
+        `INSERT INTO crm.idempotency_keys (organisation_id, user_id, idempotency_key, request_hash)
+       VALUES ($1, $2, 'seed-key', 'seed-hash')`,
+        [organisationId, ownerId],
+      );
       const { id: campaignId } = await sql.one<{ id: string }>(
         "INSERT INTO outreach.campaigns (organisation_id, name) VALUES ($1, 'Launch') RETURNING id",
         [organisationId],
