@@ -84,6 +84,10 @@ export async function seedTenant(pool: Pool, label: string): Promise<SeededTenan
         "INSERT INTO outreach.prompts (organisation_id, name, body) VALUES ($1, 'Intro', 'Say hello') RETURNING id",
         [organisationId],
       );
+      await sql.query(
+        "INSERT INTO outreach.prompt_versions (organisation_id, prompt_id, version, body, created_by) VALUES ($1, $2, 1, 'Say hello', $3)",
+        [organisationId, promptId, ownerId],
+      );
       const { id: stepId } = await sql.one<{ id: string }>(
         `INSERT INTO outreach.workflow_steps (organisation_id, campaign_id, step_order, prompt_id)
        VALUES ($1, $2, 1, $3) RETURNING id`,
