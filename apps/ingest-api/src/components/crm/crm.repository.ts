@@ -41,7 +41,7 @@ export const TABLES: Readonly<Record<Entity, EntityTable>> = {
   company: {
     entity: 'company',
     table: 'crm.companies',
-    select: [...columnsOf('company', ['naf_nomenclature']), ETAG].join(', '),
+    select: [...columnsOf('company'), ETAG].join(', '),
   },
   person: { entity: 'person', table: 'crm.people', select: [...columnsOf('person'), ETAG].join(', ') },
   position: {
