@@ -1044,7 +1044,7 @@ CREATE TABLE tracking.message_open_stats (
     human_opens integer DEFAULT 0 NOT NULL,
     human_unique_opens integer DEFAULT 0 NOT NULL,
     CONSTRAINT message_open_stats_counts_check CHECK (((total_opens >= unique_opens) AND (unique_opens >= 0))),
-    CONSTRAINT message_open_stats_human_check CHECK ((((human_opens >= 0) AND (human_opens <= total_opens)) AND ((human_unique_opens >= 0) AND (human_unique_opens <= unique_opens)))),
+    CONSTRAINT message_open_stats_human_check CHECK (((human_opens >= 0) AND (human_opens <= total_opens) AND (human_unique_opens >= 0) AND (human_unique_opens <= unique_opens))),
     CONSTRAINT message_open_stats_times_check CHECK ((last_open_at >= first_open_at))
 );
 
@@ -2957,7 +2957,7 @@ GRANT SELECT ON TABLE outreach.campaigns TO prospectflow_readonly;
 -- Name: TABLE enrollment_state_changes; Type: ACL; Schema: outreach; Owner: -
 --
 
-GRANT SELECT,INSERT ON TABLE outreach.enrollment_state_changes TO prospectflow_app;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE outreach.enrollment_state_changes TO prospectflow_app;
 GRANT SELECT ON TABLE outreach.enrollment_state_changes TO prospectflow_readonly;
 
 --
@@ -2996,7 +2996,7 @@ GRANT SELECT(sent_at) ON TABLE outreach.messages TO prospectflow_definer;
 -- Name: TABLE prompt_versions; Type: ACL; Schema: outreach; Owner: -
 --
 
-GRANT SELECT,INSERT ON TABLE outreach.prompt_versions TO prospectflow_app;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE outreach.prompt_versions TO prospectflow_app;
 GRANT SELECT ON TABLE outreach.prompt_versions TO prospectflow_readonly;
 
 --
@@ -3038,7 +3038,7 @@ GRANT SELECT ON TABLE outreach.workflow_steps TO prospectflow_readonly;
 -- Name: TABLE campaign_open_buckets; Type: ACL; Schema: tracking; Owner: -
 --
 
-GRANT SELECT ON TABLE tracking.campaign_open_buckets TO prospectflow_app;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tracking.campaign_open_buckets TO prospectflow_app;
 GRANT SELECT ON TABLE tracking.campaign_open_buckets TO prospectflow_readonly;
 GRANT SELECT,INSERT,UPDATE ON TABLE tracking.campaign_open_buckets TO prospectflow_definer;
 
