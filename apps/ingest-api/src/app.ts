@@ -21,7 +21,6 @@ import { registerTrackingRoutes } from './components/tracking/stats.js';
 import type { AppConfig } from './platform/config/config.js';
 import { ApiRoutes, buildOpenApiDocument } from './platform/http/api-routes.js';
 import { errorHandler, notFound, type ErrorMapper } from './platform/http/error-handler.js';
-import { UnsupportedMediaTypeError } from './platform/http/errors.js';
 import { clientIp, RateLimits } from './platform/http/rate-limit.js';
 import { scopeFromPath } from './platform/http/organisation-scope.js';
 import { requestId } from './platform/http/request-id.js';
@@ -55,8 +54,6 @@ const authErrorMapper: ErrorMapper = (error) => {
     headers: problem.headers,
   };
 };
-
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * Builds the API without listening. Middleware order (SPEC §5.2): request id → logger → helmet → CORS → body
@@ -132,30 +129,6 @@ export function createApp(deps: AppDeps): Express {
       maxAge: 600,
     }),
   );
-  app.use((req, _res, next) => {
-    // A body in anything but JSON is refused here rather than silently ignored by the JSON parser.
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (BODY_METHODS.has(req.method) && hasBody && !req.is(['application/json', 'application/*+json'])) {
-      throw new UnsupportedMediaTypeError(req.get('content-type'), 'application/json');
-    }
-    next();
-  });
-  // Batches have their own, larger limit; a body this parser read is skipped by the general one below.
-  app.use(
-    `${API_BASE_PATH}/ingest`,
-    express.json({
-      limit: config.ingest.bodyLimitBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
-  );
-  app.use(
-    express.json({
-      limit: config.http.bodyLimitBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
-  );
   app.use(metrics.middleware());
 
   const rateLimits = new RateLimits({
@@ -220,6 +193,7 @@ export function createApp(deps: AppDeps): Express {
     pool,
     statementTimeoutMs: config.database.statementTimeoutMs,
     maxRecords: config.ingest.maxRecords,
+    bodyLimitBytes: config.ingest.bodyLimitBytes,
   });
   registerCrmRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
 
@@ -231,11 +205,11 @@ export function createApp(deps: AppDeps): Express {
       rateLimits.middleware(group, (req) => (req.auth ? `user:${req.auth.user.id}` : clientIp(req))),
   };
   const publicRouter = express.Router();
-  publicRoutes.mount(publicRouter, access);
+  publicRoutes.mount(publicRouter, access, { jsonLimitBytes: config.http.bodyLimitBytes });
   app.use(publicRouter);
   app.use(docsRouter());
   const v1Router = express.Router();
-  v1.mount(v1Router, access);
+  v1.mount(v1Router, access, { jsonLimitBytes: config.http.bodyLimitBytes });
   app.use(API_BASE_PATH, v1Router);
 
   app.use(

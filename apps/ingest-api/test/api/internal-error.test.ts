@@ -59,7 +59,7 @@ beforeAll(() => {
   app = express();
   app.use(requestId());
   const router = express.Router();
-  routes.mount(router, none);
+  routes.mount(router, none, { jsonLimitBytes: 1024 });
   app.use('/boom', router);
   app.use(notFound(() => []));
   app.use(errorHandler({ logger, mappers: [() => null] }));

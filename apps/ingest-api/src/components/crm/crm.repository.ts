@@ -32,7 +32,10 @@ const ETAG = `(extract(epoch FROM updated_at) * 1000000)::bigint::text AS etag`;
 const columnsOf = (entity: Entity, extra: readonly string[] = []) => [
   'id',
   ...extra,
-  ...FIELDS_BY_ENTITY[entity].map((spec) => spec.column),
+  // A NAF code's nomenclature is stored beside it, not given as a field of its own.
+  ...FIELDS_BY_ENTITY[entity].flatMap((spec) =>
+    spec.column === 'naf_code' ? ['naf_code', 'naf_nomenclature'] : [spec.column],
+  ),
   'created_at',
   'updated_at',
 ];

@@ -21,7 +21,7 @@ const ingestHeaders = z.object({
 
 export function registerIngestRoutes(
   routes: ApiRoutes,
-  deps: { pool: Pool; statementTimeoutMs: number; maxRecords: number },
+  deps: { pool: Pool; statementTimeoutMs: number; maxRecords: number; bodyLimitBytes: number },
 ): void {
   const service = new IngestService(deps);
   routes.add({
@@ -34,6 +34,7 @@ export function registerIngestRoutes(
     minimumRole: 'member',
     rateLimitGroup: 'ingest',
     query: ingestQuery,
+    request: { kind: 'json', limitBytes: deps.bodyLimitBytes },
     body: ingestBody,
     headers: ingestHeaders,
     errors: [409],

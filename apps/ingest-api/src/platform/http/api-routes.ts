@@ -1,9 +1,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Request, RequestHandler, Response, Router } from 'express';
+import { pipeline, type Readable } from 'node:stream';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { ZodObject, ZodType } from 'zod';
 import type { RateLimitGroup } from '../config/config.js';
 import { ValidationError, type FieldError } from '../errors.js';
+import { UnsupportedMediaTypeError } from './errors.js';
 import { problemSchema } from './problem.js';
+import { openUpload, type Upload } from './upload.js';
 import { z } from './zod.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -18,6 +21,8 @@ export interface HandlerInput<P, Q, B, H = Record<string, never>> {
   body: B;
   /** The request headers the route declares, validated (names in lower case). */
   headers: H;
+  /** The file of a `stream` route (null for JSON routes). */
+  upload: Upload | null;
   req: Request;
   res: Response;
 }
@@ -26,6 +31,11 @@ export interface HandlerResult {
   status: number;
   /** Sent as JSON unless contentType is given, in which case it is sent as is. */
   body?: unknown;
+  /**
+   * Piped to the response with backpressure (contentType required). An error after the headers are sent
+   * cannot become a problem any more: the connection is destroyed so the client sees a truncated transfer.
+   */
+  stream?: Readable;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -44,6 +54,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, H = Record<str
   /** A zod object, made strict when mounted; a route without one refuses any query parameter. */
   query?: ZodType<Q>;
   body?: ZodType<B>;
+  /**
+   * How the body is read: JSON (the default; parsed with the app's limit or the route's own), or a file
+   * streamed to the handler (`multipart/form-data` or one of `mediaTypes` as a raw body) with the route's own
+   * byte limit. Bodies are read after authentication, so an anonymous client cannot make the API parse one.
+   */
+  request?: RequestBody;
   /** Request headers the route reads (lower-case names), validated and documented; others are ignored. */
   headers?: ZodObject & ZodType<H>;
   responses: Record<number, { description: string; schema?: ZodType; headers?: Record<string, string> }>;
@@ -51,6 +67,10 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, H = Record<str
   errors?: readonly number[];
   handler: (input: HandlerInput<P, Q, B, H>) => Promise<HandlerResult>;
 }
+
+export type RequestBody =
+  | { kind: 'json'; limitBytes?: number }
+  | { kind: 'stream'; mediaTypes: readonly string[]; limitBytes: number; description: string };
 
 export interface AccessMiddlewares {
   /** Verifies the token and loads the session. */
@@ -108,6 +128,30 @@ function zodIssues(error: { issues: readonly ZodIssueLike[] }, prefix: string): 
 
 const NO_QUERY = z.object({}).strict();
 
+const BODY_METHODS = new Set<Method>(['post', 'put', 'patch']);
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A body in anything but JSON is refused rather than silently ignored by the JSON parser. */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(JSON_TYPES))
+    throw new UnsupportedMediaTypeError(req.get('content-type'), 'application/json');
+  next();
+};
+
+function send(res: Response, result: HandlerResult): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  res.status(result.status);
+  if (result.stream) {
+    if (result.contentType) res.type(result.contentType);
+    pipeline(result.stream, res, (error) => {
+      if (error) res.destroy(error);
+    });
+  } else if (result.body === undefined) res.end();
+  else if (result.contentType) res.type(result.contentType).send(result.body);
+  else res.json(result.body);
+}
+
 /** The query schema a route validates with: its own made strict, or one that accepts no parameter at all. */
 function strictQuery(route: { operationId: string; query?: ZodType }): ZodType {
   if (route.query === undefined) return NO_QUERY;
@@ -159,32 +203,46 @@ export class ApiRoutes {
     return [...new Set(methods)];
   }
 
-  mount(router: Router, access: AccessMiddlewares): void {
+  mount(router: Router, access: AccessMiddlewares, options: { jsonLimitBytes: number }): void {
     for (const route of this.#routes) {
       const querySchema = strictQuery(route);
+      const request = route.request ?? { kind: 'json' };
       const chain: RequestHandler[] = [];
       if (route.access === 'user') chain.push(...access.user);
       if (route.access === 'organisation') chain.push(...access.organisation);
       if (route.minimumRole) chain.push(access.requireRole(route.minimumRole));
       if (route.access !== 'public') chain.push(access.rateLimit(route.rateLimitGroup ?? 'default'));
+      if (request.kind === 'json' && BODY_METHODS.has(route.method)) {
+        const limit = request.limitBytes ?? options.jsonLimitBytes;
+        chain.push(jsonOnly, express.json({ limit, strict: true, type: JSON_TYPES }));
+      }
       chain.push(async (req, res) => {
         const errors: FieldError[] = [];
         const params = parsePart(route.params, req.params, 'params', errors);
         const query = parsePart(querySchema, req.query ?? {}, 'query', errors) as never;
-        const body = parsePart(route.body, req.body ?? {}, 'body', errors);
+        const body =
+          request.kind === 'json'
+            ? parsePart(route.body, req.body ?? {}, 'body', errors)
+            : (undefined as never);
         const headers = (
           route.headers ? parsePart(route.headers, req.headers, 'headers', errors) : {}
         ) as never;
         if (errors.length > 0) throw new ValidationError(errors);
-        const result = await route.handler({ params, query, body, headers, req, res });
-        for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-        if (result.body === undefined) res.status(result.status).end();
-        else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
-        else res.status(result.status).json(result.body);
+        const upload = request.kind === 'stream' ? await openUpload(req, request) : null;
+        send(res, await route.handler({ params, query, body, headers, upload, req, res }));
       });
       router[route.method](route.path, ...chain);
     }
   }
+}
+
+/** The request body of a stream route: a form with a file, or the file's bytes as they are. */
+function uploadContent(request: Extract<RequestBody, { kind: 'stream' }>) {
+  const binary = z.string().openapi({ format: 'binary', description: request.description });
+  return {
+    'multipart/form-data': { schema: z.object({ file: binary }) },
+    ...Object.fromEntries(request.mediaTypes.map((type) => [type, { schema: binary }])),
+  };
 }
 
 /** One OpenAPI 3.1 document for several route sets, generated from the zod schemas that validate them. */
@@ -233,7 +291,7 @@ export function buildOpenApiDocument(
       }
       const errorStatuses = [400, 429, 503, ...(route.access === 'public' ? [] : [401, 403, 422])];
       if (route.params) errorStatuses.push(404);
-      if (route.body) errorStatuses.push(413, 415);
+      if (route.body || route.request?.kind === 'stream') errorStatuses.push(413, 415);
       errorStatuses.push(...(route.errors ?? []));
       for (const status of errorStatuses) {
         responses[status] ??= {
@@ -259,9 +317,11 @@ export function buildOpenApiDocument(
                 }),
               }
             : {}),
-          ...(route.body
-            ? { body: { content: { 'application/json': { schema: route.body } }, required: true } }
-            : {}),
+          ...(route.request?.kind === 'stream'
+            ? { body: { content: uploadContent(route.request), required: true } }
+            : route.body
+              ? { body: { content: { 'application/json': { schema: route.body } }, required: true } }
+              : {}),
         },
         responses,
       });
