@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Metrics } from '../../platform/metrics/metrics.js';
 import type { ApiRoutes } from '../../platform/http/api-routes.js';
-import { ApiError } from '../../platform/http/errors.js';
+import { ApiError, BadRequestError } from '../../platform/http/errors.js';
 import { z } from '../../platform/http/zod.js';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -23,7 +23,12 @@ export function registerOpsRoutes(
     access: 'public',
     responses: { 200: { description: 'Prometheus text exposition format' } },
     handler: async ({ req }) => {
-      if (options.metricsToken !== null && !tokenMatches(req.get('authorization'), options.metricsToken)) {
+      // Every header, not req.get(), which keeps the first: a second, forged one must not slip past.
+      const authorization = req.headersDistinct['authorization'] ?? [];
+      if (authorization.length > 1) {
+        throw new BadRequestError('Send exactly one Authorization header.', 'duplicate_authorization');
+      }
+      if (options.metricsToken !== null && !tokenMatches(authorization[0], options.metricsToken)) {
         throw new ApiError(
           401,
           'Unauthorized',
