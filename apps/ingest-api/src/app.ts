@@ -1,10 +1,9 @@
 import { toAuthProblem, AuthError, type Auth } from '@prospectflow/auth-core';
 import cors from 'cors';
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Cluster, Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { pinoHttp } from 'pino-http';
 import { registerAuditRoutes } from './components/audit/audit.js';
 import { registerCampaignRoutes } from './components/campaigns/campaigns.routes.js';
 import { registerHealthRoutes } from './components/health/health.routes.js';
@@ -25,6 +24,7 @@ import { clientIp, RateLimits } from './platform/http/rate-limit.js';
 import { scopeFromPath } from './platform/http/organisation-scope.js';
 import { requestId } from './platform/http/request-id.js';
 import type { Logger } from './platform/logger/logger.js';
+import { requestLogger } from './platform/logger/request-logger.js';
 import { Metrics } from './platform/metrics/metrics.js';
 
 export const API_BASE_PATH = '/api/v1';
@@ -88,24 +88,14 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(
-    pinoHttp({
+    requestLogger({
       logger,
-      genReqId: (req) => (req as Request).requestId,
-      customProps: (req) => {
-        const auth = (req as Request).auth;
-        return {
-          requestId: (req as Request).requestId,
-          ...(auth
-            ? { userId: auth.user.id, organisationId: auth.organisation?.organisationId ?? null }
-            : {}),
-        };
-      },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
+      fields: (req) => ({
+        requestId: req.requestId,
+        ...(req.auth
+          ? { userId: req.auth.user.id, organisationId: req.auth.organisation?.organisationId ?? null }
+          : {}),
+      }),
     }),
   );
   app.use(helmet());
