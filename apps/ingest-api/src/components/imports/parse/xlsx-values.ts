@@ -1,0 +1,91 @@
+import { format, getFormatDateInfo, getFormatFromId, getFormatInfo, isDateFormat } from 'numfmt';
+
+/** How a numeric cell is turned into text, decided once per cell style from its number format. */
+export type NumberStyle =
+  | { kind: 'plain' }
+  | { kind: 'date'; withDate: boolean; withTime: boolean }
+  /** A digit mask without decimals or grouping (`00000`, `0# ## ## ## ##`): identifiers that keep their zeros. */
+  | { kind: 'mask'; code: string };
+
+const PLAIN: NumberStyle = { kind: 'plain' };
+
+/** The format code of a built-in number format id (ECMA-376 §18.8.30); ids without one are General. */
+export function builtInFormat(id: number): string {
+  try {
+    return getFormatFromId(id) || 'General';
+  } catch {
+    return 'General';
+  }
+}
+
+/**
+ * Classifies a number format code. Only two things are taken from display formats: that a number is a date
+ * (then it is written as ISO 8601), and digit masks that give identifiers their leading zeros. Everything
+ * else (grouping, currency, percent, decimals) is a display choice whose decorations the CRM rules would
+ * have to undo, so the stored value is given instead.
+ */
+export function styleOfFormat(code: string): NumberStyle {
+  try {
+    if (isDateFormat(code)) {
+      const parts = getFormatDateInfo(code);
+      return {
+        kind: 'date',
+        withDate: parts.year || parts.month || parts.day,
+        withTime: parts.hours || parts.minutes || parts.seconds,
+      };
+    }
+    const info = getFormatInfo(code);
+    if (info.type === 'number' && info.maxDecimals === 0 && info.grouped === 0 && info.scale === 1) {
+      return code === '0' ? PLAIN : { kind: 'mask', code };
+    }
+  } catch {
+    // A format code numfmt cannot read is a display matter only: the value is given as stored.
+  }
+  return PLAIN;
+}
+
+/** Days from 1899-12-30 (the 1900 system's day 0 as numfmt counts it) to 1904-01-01 (the 1904 system's day 0). */
+const DAYS_1900_TO_1904 = 1462;
+
+/**
+ * The text of a numeric cell from the `<v>` Excel stored:
+ * - a date style: ISO 8601, `YYYY-MM-DD`, with `THH:MM:SS` when the format shows a time or the value has one
+ *   (a time-only format below one day gives `HH:MM:SS`); the 1904 date system is honoured; the 1900 system's
+ *   fictitious 1900-02-29 is kept as Excel shows it;
+ * - a digit mask on a non-negative integer: the mask applied (`6000` with `00000` gives `06000`);
+ * - anything else: the number without grouping, exponent or trailing `.0` for integers (552032534, 75001,
+ *   33612345678), the shortest text that reads back as the same double otherwise.
+ */
+export function renderNumber(stored: string, style: NumberStyle, date1904: boolean): string {
+  const value = Number(stored);
+  if (stored.trim() === '' || !Number.isFinite(value)) return stored;
+  if (style.kind === 'date') return renderDate(value, style, date1904) ?? plainNumber(value);
+  if (style.kind === 'mask' && Number.isSafeInteger(value) && value >= 0) {
+    try {
+      return format(style.code, value);
+    } catch {
+      return plainNumber(value);
+    }
+  }
+  return plainNumber(value);
+}
+
+export function plainNumber(value: number): string {
+  if (Number.isInteger(value)) {
+    // String() switches to exponent notation from 1e21; BigInt keeps every digit the double has.
+    return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
+  }
+  return String(value);
+}
+
+function renderDate(
+  serial: number,
+  style: { withDate: boolean; withTime: boolean },
+  date1904: boolean,
+): string | null {
+  if (serial < 0) return null;
+  const value = date1904 ? serial + DAYS_1900_TO_1904 : serial;
+  const hasTime = Math.round((value % 1) * 86_400) % 86_400 !== 0;
+  if (!style.withDate && serial < 1) return format('hh:mm:ss', value);
+  return format(style.withTime || hasTime ? 'yyyy-mm-dd"T"hh:mm:ss' : 'yyyy-mm-dd', value);
+}
