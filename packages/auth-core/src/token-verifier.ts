@@ -29,10 +29,12 @@ import {
   type JwksCache,
   type JwkWithKid,
 } from 'aws-jwt-verify/jwk';
+import type { Fetcher } from 'aws-jwt-verify/https';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { userPoolRegion } from './environment.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 import {
   AuthConfigurationError,
   AuthError,
@@ -99,7 +101,16 @@ export interface TokenVerifierOptions {
   graceSeconds: number;
   /** The deny-list lookup, run once the signature and claims are valid. */
   isRevoked: (sessionId: string) => Promise<boolean>;
+  /**
+   * How many verified tokens to remember until their expiry, so that the next request with the same token
+   * skips the signature and claim checks (never the deny-list). 0 turns it off. Default 10,000.
+   */
+  cacheSize?: number;
+  /** How remote JWKS are fetched; tests give one that answers from memory. Default: HTTPS. */
+  jwksFetcher?: Fetcher;
 }
+
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 export interface TokenVerifier {
   /**
@@ -111,6 +122,15 @@ export interface TokenVerifier {
    * @throws {SessionStoreUnavailableError} the deny-list cannot be read
    */
   verify(token: string): Promise<VerifiedToken>;
+  /**
+   * `verify()` without the deny-list, for a caller that reads the deny-list itself together with the session
+   * (one Redis round trip): the token it returns may have been revoked.
+   *
+   * @throws {TokenError} as `verify()`, except TokenRevokedError
+   * @throws {MissingGroupError}
+   * @throws {JwksUnavailableError}
+   */
+  verifyClaims(token: string): Promise<VerifiedToken>;
   /**
    * Loads JWKS files and fetches the JWKS of every remote pool. Call at start; retry until it resolves.
    *
@@ -124,10 +144,19 @@ export interface TokenVerifier {
 
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A JWKS cache that serves some URIs from memory only (JWKS files), never fetching them. */
+/**
+ * A JWKS cache that serves some URIs from memory only (JWKS files), never fetching them, and says when keys
+ * are (re)loaded: a key set that changed may no longer hold the key a remembered token was verified with.
+ */
 class LocalFirstJwksCache implements JwksCache {
-  readonly #remote = new SimpleJwksCache();
+  readonly #remote: SimpleJwksCache;
   readonly #localUris = new Set<string>();
+  readonly #onKeysLoaded: () => void;
+
+  constructor(onKeysLoaded: () => void, fetcher: Fetcher | undefined) {
+    this.#remote = new SimpleJwksCache(fetcher === undefined ? {} : { fetcher });
+    this.#onKeysLoaded = onKeysLoaded;
+  }
 
   addLocal(jwksUri: string): void {
     this.#localUris.add(jwksUri);
@@ -137,7 +166,12 @@ class LocalFirstJwksCache implements JwksCache {
     if (this.#localUris.has(jwksUri)) {
       return Promise.resolve().then(() => this.#remote.getCachedJwk(jwksUri, decomposedJwt));
     }
-    return this.#remote.getJwk(jwksUri, decomposedJwt);
+    try {
+      return Promise.resolve(this.#remote.getCachedJwk(jwksUri, decomposedJwt));
+    } catch {
+      // Not in memory: aws-jwt-verify fetches the pool's JWKS again (an unknown kid, a rotation).
+      return this.#remote.getJwk(jwksUri, decomposedJwt).finally(this.#onKeysLoaded);
+    }
   }
 
   getCachedJwk(jwksUri: string, decomposedJwt: DecomposedJwt): JwkWithKid {
@@ -146,10 +180,11 @@ class LocalFirstJwksCache implements JwksCache {
 
   addJwks(jwksUri: string, jwks: Jwks): void {
     this.#remote.addJwks(jwksUri, jwks);
+    this.#onKeysLoaded();
   }
 
   getJwks(jwksUri: string): Promise<Jwks> {
-    return this.#remote.getJwks(jwksUri);
+    return this.#remote.getJwks(jwksUri).finally(this.#onKeysLoaded);
   }
 }
 
@@ -250,7 +285,9 @@ function toVerifiedToken(payload: JwtPayload, userPoolId: string): VerifiedToken
  * `createAuth()`).
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const jwksCache = new LocalFirstJwksCache();
+  // aws-jwt-verify checks exp against Date.now, so the cache does too.
+  const cache = new VerifiedTokenCache(options.cacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, Date.now);
+  const jwksCache = new LocalFirstJwksCache(() => cache.clear(), options.jwksFetcher);
   const poolByIssuer = new Map<string, string>();
   for (const pool of options.userPools) {
     for (const issuer of issuersOf(pool.userPoolId)) {
@@ -275,27 +312,38 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   );
   const hydrated = new Set<string>();
 
+  async function verifyClaims(token: string): Promise<VerifiedToken> {
+    const remembered = cache.get(token);
+    if (remembered !== undefined) return remembered;
+    let payload: JwtPayload;
+    try {
+      // aws-jwt-verify reports an unknown issuer as a parameter error (and quotes it); decide it here first.
+      const { payload: unverified } = decomposeUnverifiedJwt(token);
+      if (typeof unverified.iss !== 'string' || !poolByIssuer.has(unverified.iss)) {
+        throw new InvalidIssuerError();
+      }
+      payload = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof JwtParseError) throw new MalformedTokenError();
+      throw translateVerifierError(error);
+    }
+    const userPoolId = poolByIssuer.get(payload.iss as string) as string;
+    const verified = toVerifiedToken(payload, userPoolId);
+    cache.set(token, verified);
+    return verified;
+  }
+
   return {
     async verify(token) {
-      let payload: JwtPayload;
-      try {
-        // aws-jwt-verify reports an unknown issuer as a parameter error (and quotes it); decide it here first.
-        const { payload: unverified } = decomposeUnverifiedJwt(token);
-        if (typeof unverified.iss !== 'string' || !poolByIssuer.has(unverified.iss)) {
-          throw new InvalidIssuerError();
-        }
-        payload = await verifier.verify(token);
-      } catch (error) {
-        if (error instanceof JwtParseError) throw new MalformedTokenError();
-        throw translateVerifierError(error);
-      }
-      const userPoolId = poolByIssuer.get(payload.iss as string) as string;
-      const verified = toVerifiedToken(payload, userPoolId);
-      // The deny-list is part of verification (aws-jwt-verify knows nothing of logouts). It runs last so a
-      // token that is invalid anyway is refused without touching the session store.
-      if (await options.isRevoked(verified.sessionId)) throw new TokenRevokedError();
-      return verified;
+      const accepted = await verifyClaims(token);
+      // The deny-list is part of verification (aws-jwt-verify knows nothing of logouts), checked on every
+      // call, cached token or not. It runs last so a token that is invalid anyway is refused without touching
+      // the session store.
+      if (await options.isRevoked(accepted.sessionId)) throw new TokenRevokedError();
+      return accepted;
     },
+
+    verifyClaims,
 
     async hydrate() {
       await Promise.all(
