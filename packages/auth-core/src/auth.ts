@@ -13,6 +13,7 @@ import {
   NotOrganisationMemberError,
   SessionExpiredError,
   SessionMismatchError,
+  TokenRevokedError,
   TokenTooLargeError,
 } from './error.js';
 import { defaultOrganisation, parseOrganisationId, resolveOrganisation } from './organisation-scope.js';
@@ -211,7 +212,12 @@ function checkOptions(options: AuthOptions): string[] {
     problems.push('verifiedTokenCacheSize must be an integer from 0 to 1000000');
   }
   const store = options.sessionStore as unknown;
-  if (!isObject(store) || typeof store['read'] !== 'function' || typeof store['isRevoked'] !== 'function') {
+  if (
+    !isObject(store) ||
+    typeof store['read'] !== 'function' ||
+    typeof store['lookup'] !== 'function' ||
+    typeof store['isRevoked'] !== 'function'
+  ) {
     problems.push(
       'sessionStore must be a SessionStore (createRedisSessionStore or createMemorySessionStore)',
     );
@@ -394,10 +400,13 @@ export function createAuth(options: AuthOptions): Auth {
     // Every Authorization header, so that a second (forged) one is refused rather than ignored.
     const headers = req.headersDistinct?.['authorization'] ?? req.headers.authorization;
     const jwt = extractBearerToken(headers, maxTokenLength);
-    const token = await verifier.verify(jwt);
+    const token = await verifier.verifyClaims(jwt);
     const now = clock();
+    // The deny-list and the session in one round trip; a revoked session is refused before anything else.
+    const lookup = await store.lookup(token.sessionId, now, idleMs);
+    if (lookup.revoked) throw new TokenRevokedError();
     if (now >= token.authTime * 1000 + absoluteMs) throw new SessionExpiredError('absolute');
-    const found = await store.read(token.sessionId, now, idleMs);
+    const found = lookup.session;
     if (found?.idle === true) throw new SessionExpiredError('idle');
     // Keyed by token use too: an access token that cannot open the session (no profile resolver) must not
     // make a concurrent ID token of the same sign-in fail with it.

@@ -39,6 +39,23 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     for (const [sessionId, until] of revoked) if (until <= now) revoked.delete(sessionId);
     for (const sessionId of sessions.keys()) live(sessionId);
   };
+  const isRevoked = (sessionId: string): boolean => {
+    const until = revoked.get(sessionId);
+    if (until === undefined) return false;
+    if (until <= clock()) {
+      revoked.delete(sessionId);
+      return false;
+    }
+    return true;
+  };
+  const read = (sessionId: string, now: number, idleTimeoutMs: number | null) => {
+    const entry = live(sessionId);
+    if (entry === null) return null;
+    const idle = idleTimeoutMs !== null && now - entry.lastSeenAt > idleTimeoutMs;
+    const result = { entry: copy(entry), idle };
+    if (!idle && now > entry.lastSeenAt) entry.lastSeenAt = now;
+    return result;
+  };
   const copy = (entry: StoredEntry): SessionEntry => ({
     record: structuredClone(entry.record),
     activeOrganisationId: entry.activeOrganisationId,
@@ -51,12 +68,12 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     shared: false,
 
     async read(sessionId, now, idleTimeoutMs) {
-      const entry = live(sessionId);
-      if (entry === null) return null;
-      const idle = idleTimeoutMs !== null && now - entry.lastSeenAt > idleTimeoutMs;
-      const result = { entry: copy(entry), idle };
-      if (!idle && now > entry.lastSeenAt) entry.lastSeenAt = now;
-      return result;
+      return read(sessionId, now, idleTimeoutMs);
+    },
+
+    async lookup(sessionId, now, idleTimeoutMs) {
+      if (isRevoked(sessionId)) return { revoked: true };
+      return { revoked: false, session: read(sessionId, now, idleTimeoutMs) };
     },
 
     async create(record, now) {
@@ -125,13 +142,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
     },
 
     async isRevoked(sessionId) {
-      const until = revoked.get(sessionId);
-      if (until === undefined) return false;
-      if (until <= clock()) {
-        revoked.delete(sessionId);
-        return false;
-      }
-      return true;
+      return isRevoked(sessionId);
     },
 
     async ping() {},

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type ClusterOptions } from 'ioredis';
 import { AuthConfigurationError, SessionStoreUnavailableError } from './error.js';
-import type { SessionEntry, SessionRecord, SessionStore } from './session-store.js';
+import type { SessionEntry, SessionReadResult, SessionRecord, SessionStore } from './session-store.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -66,10 +66,9 @@ export interface RedisSessionStoreOptions {
 
 type Script = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 
-// Every script touches exactly one key, which keeps them valid on a Redis Cluster without hash tags.
-const SCRIPTS = {
-  pfAuthRead: `
-    local v = redis.call('HMGET', KEYS[1], 'data', 'active', 'seen', 'stale', 'synced')
+/** Reads a session hash and slides its idle deadline (`seen`) unless it is already idle. */
+const readSession = (key: string) => `
+    local v = redis.call('HMGET', ${key}, 'data', 'active', 'seen', 'stale', 'synced')
     if not v[1] then return false end
     local now = tonumber(ARGV[1])
     local idle = tonumber(ARGV[2])
@@ -78,9 +77,20 @@ const SCRIPTS = {
     if idle >= 0 and now - seen > idle then
       isIdle = 1
     elseif now > seen then
-      redis.call('HSET', KEYS[1], 'seen', ARGV[1])
+      redis.call('HSET', ${key}, 'seen', ARGV[1])
     end
-    return {v[1], v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0', isIdle}`,
+    return {v[1], v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0', isIdle}`;
+
+/**
+ * The deny-list entry (KEYS[1]) and then the session (KEYS[2]) in one round trip; 1 when revoked, and the
+ * session is then left untouched. Two keys in different hash slots: used on a single Redis only.
+ */
+const LOOKUP = `
+    if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end${readSession('KEYS[2]')}`;
+
+// Every script touches exactly one key, which keeps them valid on a Redis Cluster without hash tags.
+const SCRIPTS = {
+  pfAuthRead: readSession('KEYS[1]'),
   pfAuthCreate: `
     if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
     redis.call('HSET', KEYS[1], 'data', ARGV[1], 'active', '', 'seen', ARGV[2], 'stale', '0', 'synced', '0')
@@ -158,6 +168,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     client.defineCommand(name, { numberOfKeys: 1, lua });
     scripts[name] = (key, ...args) => (commands[name] as Script).call(client, key, ...args);
   }
+  client.defineCommand('pfAuthLookup', { numberOfKeys: 2, lua: LOOKUP });
+  const lookupScript = (commands['pfAuthLookup'] as Script).bind(client);
 
   const sessionKey = (id: string) => `${keyPrefix}session:${id}`;
   const indexKey = (userId: string) => `${keyPrefix}user-sessions:${userId}`;
@@ -172,32 +184,55 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     }
   };
 
+  type ReadReply = [string, string, string, string, string, number] | null;
+  const toReadResult = async (sessionId: string, reply: ReadReply): Promise<SessionReadResult | null> => {
+    if (reply === null) return null;
+    const [data, active, seen, stale, synced, idle] = reply;
+    const record = parseRecord(data);
+    if (record === null) {
+      // Unreadable (written by an incompatible version): drop it so the session is built again.
+      await client.del(sessionKey(sessionId));
+      return null;
+    }
+    const entry: SessionEntry = {
+      record,
+      activeOrganisationId: active === '' ? null : active,
+      lastSeenAt: Number(seen),
+      staleVersion: Number(stale),
+      syncedVersion: Number(synced),
+    };
+    return { entry, idle: idle === 1 };
+  };
+  const read = async (sessionId: string, now: number, idleTimeoutMs: number | null) =>
+    toReadResult(
+      sessionId,
+      (await scripts.pfAuthRead(sessionKey(sessionId), now, idleTimeoutMs ?? -1)) as ReadReply,
+    );
+  const isRevoked = async (sessionId: string) => (await client.exists(revokedKey(sessionId))) === 1;
+
   const markStale = (sessionId: string) =>
     guard(async () => (await scripts.pfAuthMarkStale(sessionKey(sessionId))) === 1);
 
   return {
     shared: true,
 
-    read: (sessionId, now, idleTimeoutMs) =>
+    read: (sessionId, now, idleTimeoutMs) => guard(() => read(sessionId, now, idleTimeoutMs)),
+
+    lookup: (sessionId, now, idleTimeoutMs) =>
       guard(async () => {
-        const reply = (await scripts.pfAuthRead(sessionKey(sessionId), now, idleTimeoutMs ?? -1)) as
-          [string, string, string, string, string, number] | null;
-        if (reply === null) return null;
-        const [data, active, seen, stale, synced, idle] = reply;
-        const record = parseRecord(data);
-        if (record === null) {
-          // Unreadable (written by an incompatible version): drop it so the session is built again.
-          await client.del(sessionKey(sessionId));
-          return null;
+        // On a Cluster the two keys live in different slots: one command each, the deny-list first.
+        if (client.isCluster) {
+          if (await isRevoked(sessionId)) return { revoked: true };
+          return { revoked: false, session: await read(sessionId, now, idleTimeoutMs) };
         }
-        const entry: SessionEntry = {
-          record,
-          activeOrganisationId: active === '' ? null : active,
-          lastSeenAt: Number(seen),
-          staleVersion: Number(stale),
-          syncedVersion: Number(synced),
-        };
-        return { entry, idle: idle === 1 };
+        const reply = (await lookupScript(
+          revokedKey(sessionId),
+          sessionKey(sessionId),
+          now,
+          idleTimeoutMs ?? -1,
+        )) as ReadReply | 1;
+        if (reply === 1) return { revoked: true };
+        return { revoked: false, session: await toReadResult(sessionId, reply) };
       }),
 
     create: (record, now) =>
@@ -250,7 +285,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         await client.set(revokedKey(sessionId), '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
       }),
 
-    isRevoked: (sessionId) => guard(async () => (await client.exists(revokedKey(sessionId))) === 1),
+    isRevoked: (sessionId) => guard(() => isRevoked(sessionId)),
 
     ping: () =>
       guard(async () => {

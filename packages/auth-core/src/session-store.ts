@@ -43,11 +43,15 @@ export interface SessionReadResult {
   idle: boolean;
 }
 
+/** What a request needs from the store once its token is verified: the deny-list, then the session. */
+export type SessionLookup = { revoked: true } | { revoked: false; session: SessionReadResult | null };
+
 /**
  * Storage of sessions, user indexes and the logout deny-list. Implementations: `createRedisSessionStore()`
  * (production, shared by every instance) and `createMemorySessionStore()` (one process: embedded default and
  * unit tests). Every method rejects with `SessionStoreUnavailableError` when the backend cannot answer.
- * Each operation touches a single key, so the Redis implementation also works on a Redis Cluster.
+ * Each operation touches a single key (on a Redis Cluster, `lookup` too), so the Redis implementation also
+ * works on a Redis Cluster.
  */
 export interface SessionStore {
   /** False for a store that lives in one process; `createAuth()` refuses those in production. */
@@ -57,6 +61,11 @@ export interface SessionStore {
    * activity (the sliding idle deadline). Resolves to null when there is no such session.
    */
   read(sessionId: string, now: number, idleTimeoutMs: number | null): Promise<SessionReadResult | null>;
+  /**
+   * `isRevoked` and, when the session is not revoked, `read`, in one round trip where the backend allows it:
+   * a revoked session is neither read nor touched.
+   */
+  lookup(sessionId: string, now: number, idleTimeoutMs: number | null): Promise<SessionLookup>;
   /**
    * Creates the session unless one exists (first writer wins), kept until `record.expiresAt`, and adds it to
    * the user's index. Resolves to false when it already existed.

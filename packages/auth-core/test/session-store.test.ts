@@ -152,6 +152,21 @@ describe.each(implementations)('%s session store', (_name, makeStore) => {
     expect(await store.isRevoked(session.id)).toBe(false);
   });
 
+  it('looks a session up with the deny-list: read like read(), or refused untouched once revoked', async () => {
+    const store = makeStore();
+    const session = record();
+    const now = Date.now();
+    expect(await store.lookup(session.id, now, 1000)).toEqual({ revoked: false, session: null });
+    await store.create(session, now);
+    const found = await store.lookup(session.id, now + 900, 1000);
+    expect(found.revoked).toBe(false);
+    expect(found.revoked === false && found.session?.entry.record.email).toBe(session.email);
+    await store.revoke(session.id, 60_000);
+    expect(await store.lookup(session.id, now + 1800, 1000)).toEqual({ revoked: true });
+    // The refused lookup did not slide the idle deadline: the session went idle at now + 900 + 1000.
+    expect((await store.read(session.id, now + 2000, 1000))?.idle).toBe(true);
+  });
+
   it('answers the readiness probe', async () => {
     await expect(makeStore().ping()).resolves.toBeUndefined();
   });
