@@ -9,12 +9,13 @@ import { registerCampaignRoutes } from './components/campaigns/campaigns.routes.
 import { registerHealthRoutes } from './components/health/health.routes.js';
 import type { HealthCheck } from './components/health/health.service.js';
 import { registerCrmRoutes } from './components/crm/crm.routes.js';
+import { registerImportRoutes } from './components/imports/imports.routes.js';
 import { registerIngestRoutes } from './components/ingest/ingest.routes.js';
 import { registerMeRoutes } from './components/me/me.routes.js';
 import { registerOrganisationRoutes } from './components/organisations/organisations.routes.js';
 import { docsRouter } from './components/ops/docs.js';
 import { registerOpsRoutes } from './components/ops/ops.routes.js';
-import { pixelRoute } from './components/tracking/pixel.js';
+import { createPixelHandler, pixelRoute } from './components/tracking/pixel.js';
 import { PixelRecorder } from './components/tracking/recorder.js';
 import { registerTrackingRoutes } from './components/tracking/stats.js';
 import type { AppConfig } from './platform/config/config.js';
@@ -71,22 +72,20 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestId());
   // The public pixel answers before logging, helmet, CORS and the per-IP limiter (DESIGN.md, doc/tracking.md).
-  app.use(
-    pixelRoute(
-      deps.pixelRecorder ??
-        new PixelRecorder({
-          pool,
-          metrics,
-          logger,
-          visitorSecret: config.tracking.visitorSecret,
-          bufferMax: config.tracking.bufferMax,
-          batchMax: config.tracking.flushBatchMax,
-          flushIntervalMs: config.tracking.flushIntervalMs,
-          scannerWindowSeconds: config.tracking.scannerWindowSeconds,
-          statementTimeoutMs: config.database.statementTimeoutMs,
-        }),
-    ),
-  );
+  const pixelRecorder =
+    deps.pixelRecorder ??
+    new PixelRecorder({
+      pool,
+      metrics,
+      logger,
+      visitorSecret: config.tracking.visitorSecret,
+      bufferMax: config.tracking.bufferMax,
+      batchMax: config.tracking.flushBatchMax,
+      flushIntervalMs: config.tracking.flushIntervalMs,
+      scannerWindowSeconds: config.tracking.scannerWindowSeconds,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+    });
+  app.use(pixelRoute(createPixelHandler(pixelRecorder, app.get('trust proxy fn'))));
   app.use(
     requestLogger({
       logger,
@@ -186,6 +185,18 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: config.ingest.bodyLimitBytes,
   });
   registerCrmRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
+  registerImportRoutes(v1, {
+    pool,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    maxBytes: config.imports.maxBytes,
+    limits: {
+      maxCells: config.imports.maxCells,
+      maxUncompressedBytes: config.imports.maxUncompressedBytes,
+      maxColumns: config.imports.maxColumns,
+      maxCellChars: 100_000,
+    },
+    revertWindowDays: config.imports.revertWindowDays,
+  });
 
   const access = {
     user: [auth.authenticate],

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { createLogger } from './platform/logger/logger.js';
 import { buildService } from './platform/service.js';
@@ -17,7 +17,7 @@ export async function startServer(
   const config = loadConfig(environment);
   const logger = createLogger({ level: config.logLevel });
   const service = buildService(config, logger);
-  const server = service.app.listen(config.port, config.host);
+  const server = createServer(service.handler).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -6,9 +6,11 @@ import {
   type Auth,
   type RedisClient,
 } from '@prospectflow/auth-core';
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../app.js';
+import { createPixelHandler, withPixelFrontDoor } from '../components/tracking/pixel.js';
 import { PixelRecorder } from '../components/tracking/recorder.js';
 import type { AppConfig } from './config/config.js';
 import { createAppPool } from './db/index.js';
@@ -17,6 +19,8 @@ import { Metrics } from './metrics/metrics.js';
 
 export interface Service {
   app: Express;
+  /** What the HTTP server listens with: the tracking pixel answered before Express, then the app. */
+  handler: RequestListener;
   auth: Auth;
   pool: Pool;
   redis: RedisClient | null;
@@ -130,6 +134,7 @@ export function buildService(config: AppConfig, logger: Logger): Service {
     pool,
     redis,
     pixelRecorder,
+    handler: withPixelFrontDoor(app, createPixelHandler(pixelRecorder, app.get('trust proxy fn'))),
     ready: Promise.all([keysReady, redisReady]).then(() => undefined),
     close: async () => {
       stopped = true;

@@ -10,6 +10,9 @@ import { createPeople, organisationWith, type TestUser } from './campaigns-fixtu
 let api: TestApi;
 let server: http.Server;
 let port: number;
+/** The same app listening without the front door: the pixel as mounted inside Express. */
+let expressServer: http.Server;
+let expressPort: number;
 let org: string;
 let member: TestUser;
 let people: { personId: string; positionId: string }[];
@@ -114,12 +117,16 @@ beforeAll(async () => {
   org = created.id;
   member = created.users['pixel-member@example.test']!;
   people = await createPeople(api, org, 40);
-  server = api.service.app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  server = http.createServer(api.service.handler).listen(0, '127.0.0.1');
+  expressServer = api.service.app.listen(0, '127.0.0.1');
+  await Promise.all(
+    [server, expressServer].map((s) => new Promise((resolve) => s.once('listening', resolve))),
+  );
   port = (server.address() as AddressInfo).port;
+  expressPort = (expressServer.address() as AddressInfo).port;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await Promise.all([server, expressServer].map((s) => new Promise((resolve) => s.close(resolve))));
   await api.close();
 });
 
@@ -142,7 +149,11 @@ describe('GET /t/:token.gif', () => {
       `/t/${valid.token}`,
     ];
     const responses = [];
-    for (const path of paths) responses.push(withoutDate(await raw(path, { 'User-Agent': HUMAN_AGENT })));
+    // Through the server's front door and through the route mounted inside Express: the same answer.
+    for (const target of [port, expressPort]) {
+      for (const path of paths)
+        responses.push(withoutDate(await raw(path, { 'User-Agent': HUMAN_AGENT }, 'GET', target)));
+    }
     const reference = responses[0]!;
     expect(reference.status).toBe(200);
     expect(reference.body.equals(PIXEL_GIF)).toBe(true);
@@ -157,12 +168,13 @@ describe('GET /t/:token.gif', () => {
       'Cache-Control': expect.stringContaining('no-store'),
     });
     for (const [index, response] of responses.entries()) {
-      expect({ path: paths[index], status: response.status, headers: response.headers }).toEqual({
-        path: paths[index],
+      const path = `${paths[index % paths.length]} (${index < paths.length ? 'front door' : 'express'})`;
+      expect({ path, status: response.status, headers: response.headers }).toEqual({
+        path,
         status: reference.status,
         headers: reference.headers,
       });
-      expect(response.body.equals(reference.body), paths[index]).toBe(true);
+      expect(response.body.equals(reference.body), path).toBe(true);
     }
     // The same again with a request id offered and a cookie sent: still nothing of either comes back.
     const decorated = withoutDate(
@@ -171,8 +183,8 @@ describe('GET /t/:token.gif', () => {
     expect(decorated.headers).toEqual(reference.headers);
 
     await api.service.pixelRecorder.flush();
-    // Only the first path is a valid token in the pixel's form; everything else stored nothing.
-    expect(await openStats(valid.messageId)).toMatchObject({ total_opens: 1 });
+    // Only the first path is a valid token in the pixel's form (asked once per entry); the rest stored nothing.
+    expect(await openStats(valid.messageId)).toMatchObject({ total_opens: 2 });
     const [{ opens }] = await query<{ opens: number }>(
       `SELECT (SELECT count(*) FROM tracking.pixel_opens p JOIN tracking.pixels x ON x.message_id = p.message_id
                 WHERE x.token <> $1)::integer AS opens`,
@@ -208,7 +220,7 @@ describe('GET /t/:token.gif', () => {
       TRACKING_FLUSH_INTERVAL_MS: '60000',
       TRACKING_FLUSH_BATCH_MAX: '50',
     });
-    const secondServer = second.app.listen(0, '127.0.0.1');
+    const secondServer = http.createServer(second.handler).listen(0, '127.0.0.1');
     await new Promise((resolve) => secondServer.once('listening', resolve));
     const secondPort = (secondServer.address() as AddressInfo).port;
     try {

@@ -1,4 +1,6 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Express, RequestHandler } from 'express';
+import proxyAddr from 'proxy-addr';
 import type { PixelRecorder } from './recorder.js';
 
 /** The classic transparent 1x1 GIF89a: 43 bytes. */
@@ -22,24 +24,49 @@ const HEADERS = {
 const PREFIX = '/t/';
 const SUFFIX = '.gif';
 
+/** Answers a request if it is for the pixel (GET or HEAD under /t/); false if it is not. */
+export type PixelHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 /**
- * `GET /t/<token>.gif`, mounted right after the request id and before logging, helmet, CORS and the per-IP
- * limiter (mail proxies share a few addresses). It hands the open to the recorder, which never waits for the
- * database, and answers the same 43 bytes whatever the token. Anything else under /t/ gets the same answer.
+ * The pixel: `GET /t/<token>.gif` hands the open to the recorder, which never waits for the database, and
+ * answers the same 43 bytes and headers whatever the token; anything else under /t/ gets the same answer.
+ *
+ * @param trustProxy Express's compiled `trust proxy` function, so the client address is the one `req.ip`
+ *   would give (X-Forwarded-For only through the configured hops).
  */
-export function pixelRoute(recorder: PixelRecorder): RequestHandler {
-  return (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith(PREFIX)) {
-      next();
-      return;
-    }
-    const file = req.path.slice(PREFIX.length);
+export function createPixelHandler(
+  recorder: PixelRecorder,
+  trustProxy: (address: string, hop: number) => boolean,
+): PixelHandler {
+  return (req, res) => {
+    const url = req.url ?? '';
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url.startsWith(PREFIX)) return false;
+    const query = url.indexOf('?');
+    const file = url.slice(PREFIX.length, query === -1 ? undefined : query);
     const token = file.endsWith(SUFFIX) ? file.slice(0, -SUFFIX.length) : '';
-    if (req.method === 'GET')
-      recorder.record(token, req.ip ?? req.socket.remoteAddress ?? '', req.get('user-agent'));
-    // The request id is per request; the pixel's answer must not vary.
+    if (req.method === 'GET') recorder.record(token, proxyAddr(req, trustProxy), req.headers['user-agent']);
+    // A request id, when a middleware set one, is per request; the pixel's answer must not vary.
     res.removeHeader('X-Request-Id');
     res.writeHead(200, HEADERS);
     res.end(req.method === 'HEAD' ? undefined : PIXEL_GIF);
+    return true;
+  };
+}
+
+/** The pixel inside the Express app, mounted right after the request id (before logging, helmet, CORS, limits). */
+export function pixelRoute(handler: PixelHandler): RequestHandler {
+  return (req, res, next) => {
+    if (!handler(req, res)) next();
+  };
+}
+
+/**
+ * The server's request listener: the pixel answers before Express is entered at all, everything else goes to
+ * the app. Express's own per-request setup costs about twice what the pixel itself does (doc/performance.md),
+ * and the pixel needs none of it. Both entries run the same handler, so the answers are the same bytes.
+ */
+export function withPixelFrontDoor(app: Express, handler: PixelHandler): RequestListener {
+  return (req, res) => {
+    if (!handler(req, res)) app(req, res);
   };
 }
