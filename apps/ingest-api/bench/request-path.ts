@@ -7,11 +7,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { withAdmin } from '@prospectflow/test-harness';
 import { createOrganisation, startBenchApi, type BenchApi } from './lib/api.js';
+import { backendPids, findPid, measureCpu } from './lib/cpu.js';
 import { load, type LoadResult } from './lib/load.js';
 import { describeMachine } from './lib/machine.js';
 import { generateProspects } from './lib/prospects.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
-import { startBenchServices } from './lib/services.js';
+import { BYPASS_ROLE, startBenchServices } from './lib/services.js';
 import { fixed, median, table, verdict } from './lib/stats.js';
 
 const HELP = `Usage: pnpm --filter @prospectflow/ingest-api bench:request-path [-- options]
@@ -65,7 +66,20 @@ interface Target {
   server: ServerProcess;
   url: string;
   headers: Record<string, string>;
+  /** The database role its queries run as, to find its PostgreSQL backends. */
+  role: string;
 }
+
+/** CPU milliseconds per successful request, by process group. */
+interface CpuPerRequest {
+  node: number;
+  postgres: number;
+  pgbouncer: number;
+}
+interface Measured extends LoadResult {
+  cpu: CpuPerRequest;
+}
+const totalCpu = (cpu: CpuPerRequest) => cpu.node + cpu.postgres + cpu.pgbouncer;
 
 async function seed(api: BenchApi, owner: string, organisationId: string, count: number): Promise<void> {
   const records = generateProspects({ count, seed: 7 });
@@ -122,6 +136,7 @@ async function main(): Promise<void> {
         server: api.server,
         url: `${api.server.url}${route}`,
         headers: { Authorization: `Bearer ${api.token(owner)}`, 'X-Organisation-Id': organisationId },
+        role: 'prospectflow_app',
       },
     ];
     const bareUrl = await services.bypassRlsUrl(db, [
@@ -136,7 +151,13 @@ async function main(): Promise<void> {
       organisationId,
     });
     started.unshift(bare);
-    targets.push({ variant: 'bare', server: bare, url: `${bare.url}${route}`, headers: {} });
+    targets.push({
+      variant: 'bare',
+      server: bare,
+      url: `${bare.url}${route}`,
+      headers: {},
+      role: BYPASS_ROLE,
+    });
     if (!args['no-tenant-tx']) {
       const tenant = await startServerProcess({
         kind: 'bare-tenant',
@@ -146,7 +167,13 @@ async function main(): Promise<void> {
         userId,
       });
       started.unshift(tenant);
-      targets.push({ variant: 'bare-tx', server: tenant, url: `${tenant.url}${route}`, headers: {} });
+      targets.push({
+        variant: 'bare-tx',
+        server: tenant,
+        url: `${tenant.url}${route}`,
+        headers: {},
+        role: 'prospectflow_app',
+      });
     }
     await sameAnswer(targets);
     say(
@@ -166,35 +193,83 @@ async function main(): Promise<void> {
         durationSeconds: Number(args.warmup),
       });
     }
-    const results = new Map<Variant, LoadResult[]>(targets.map((target) => [target.variant, []]));
+    const bouncerPid = await findPid(`pgbouncer-${services.bouncer.port}/`);
+    const measure = async (target: Target): Promise<Measured> => {
+      const node = await measureCpu(async () => [target.server.pid]);
+      const postgres = await measureCpu(() => backendPids(services.adminUrl, db.name, target.role));
+      const pgbouncer = await measureCpu(async () => (bouncerPid === null ? [] : [bouncerPid]));
+      const result = await load({ url: target.url, headers: target.headers, connections, durationSeconds });
+      const served = result.requestsPerSecond * durationSeconds;
+      return {
+        ...result,
+        cpu: {
+          node: (await node()) / served,
+          postgres: (await postgres()) / served,
+          pgbouncer: (await pgbouncer()) / served,
+        },
+      };
+    };
+    const results = new Map<Variant, Measured[]>(targets.map((target) => [target.variant, []]));
     for (let round = 1; round <= rounds; round += 1) {
       const order = round % 2 === 1 ? targets : [...targets].reverse();
       const line: string[] = [];
       for (const target of order) {
-        const result = await load({ url: target.url, headers: target.headers, connections, durationSeconds });
+        const result = await measure(target);
         if (result.failures > 0) throw new Error(`${target.variant}: ${result.failures} failed requests`);
         results.get(target.variant)?.push(result);
-        line.push(`${target.variant} ${fixed(result.requestsPerSecond)} req/s p99 ${result.p99Ms} ms`);
+        line.push(
+          `${target.variant} ${fixed(result.requestsPerSecond)} req/s p99 ${result.p99Ms} ms ` +
+            `cpu ${totalCpu(result.cpu).toFixed(2)} ms/req`,
+        );
       }
       say(`round ${round}: ${line.join(' | ')}`);
     }
 
     const of = (variant: Variant) => results.get(variant) ?? [];
     const rate = (variant: Variant) => median(of(variant).map((result) => result.requestsPerSecond));
+    const cpuOf = (variant: Variant, part: keyof CpuPerRequest | 'total') =>
+      median(of(variant).map(({ cpu }) => (part === 'total' ? totalCpu(cpu) : cpu[part])));
     const rows = targets.map(({ variant }) => [
       variant,
       fixed(rate(variant)),
       fixed(median(of(variant).map((result) => result.p50Ms)), 1),
       fixed(median(of(variant).map((result) => result.p99Ms)), 1),
       (rate(variant) / rate('bare')).toFixed(2),
+      cpuOf(variant, 'node').toFixed(2),
+      cpuOf(variant, 'postgres').toFixed(2),
+      cpuOf(variant, 'pgbouncer').toFixed(2),
+      cpuOf(variant, 'total').toFixed(2),
+      (cpuOf('bare', 'total') / cpuOf(variant, 'total')).toFixed(2),
     ]);
-    say('\nmedians over the rounds');
-    say(table([['variant', 'req/s', 'p50 ms', 'p99 ms', 'vs bare'], ...rows]));
+    say(
+      '\nmedians over the rounds; CPU in ms per request (server process, its PostgreSQL backends, pgBouncer)',
+    );
+    say(
+      table([
+        [
+          'variant',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'vs bare',
+          'node',
+          'postgres',
+          'pgbouncer',
+          'cpu',
+          'bare/cpu',
+        ],
+        ...rows,
+      ]),
+    );
     const perRound = of('api').map(
       (result, i) => result.requestsPerSecond / (of('bare')[i]?.requestsPerSecond ?? NaN),
     );
     say(`\nAPI / bare per round: ${perRound.map((ratio) => ratio.toFixed(2)).join(' ')}`);
     say(`API / bare (medians): ${verdict(rate('api') / rate('bare'), TARGET)}`);
+    say(
+      'CPU per request, bare / API (medians; Redis and the load generator not counted): ' +
+        verdict(cpuOf('bare', 'total') / cpuOf('api', 'total'), TARGET),
+    );
   } finally {
     for (const server of started) await server.stop();
     await services.close();

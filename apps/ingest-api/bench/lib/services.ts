@@ -40,7 +40,7 @@ export interface BenchServices {
   close(): Promise<void>;
 }
 
-const BYPASS_ROLE = 'pf_bench_bypassrls';
+export const BYPASS_ROLE = 'pf_bench_bypassrls';
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
 /**

@@ -21,7 +21,7 @@ export const fixed = (value: number, digits = 0) =>
 
 /** `0.74 (target ≥ 0.70: met)` */
 export function verdict(ratio: number, target: number): string {
-  return `${ratio.toFixed(2)} (target ≥ ${target.toFixed(2)}: ${ratio >= target ? 'met' : 'NOT met'})`;
+  return `${ratio.toFixed(3)} (target ≥ ${target.toFixed(2)}: ${ratio >= target ? 'met' : 'NOT met'})`;
 }
 
 /** A fixed-width text table, header first. */
