@@ -63,6 +63,8 @@ class XlsxStreamReader {
   private failure: unknown = null;
   private rows: RawRecord[] = [];
   private inflatedBytes = 0;
+  /** Zip bytes handed to the unzipper so far: the ratio guard compares against these, not the bytes read. */
+  private compressedBytes = 0;
   private cellsRead = 0;
   private readonly entriesSeen = new Set<string>();
 
@@ -106,14 +108,22 @@ class XlsxStreamReader {
   }
 
   async *records(): AsyncGenerator<RawRecord[]> {
+    let chunk: Buffer | null = null;
+    let offset = 0;
     for (;;) {
       const replay = this.replayable();
       if (replay !== null) {
         this.replayStep(replay);
+      } else if (chunk !== null && offset < chunk.length) {
+        // One slice per step, and the rows it gave are handed out before the next: a part that inflates
+        // a lot never piles up rows.
+        this.pushToUnzip(chunk.subarray(offset, offset + SLICE_BYTES));
+        offset += SLICE_BYTES;
       } else {
-        const chunk = await this.bytes.next();
-        this.pushToUnzip(chunk);
+        chunk = await this.bytes.next();
+        offset = 0;
         if (chunk === null) {
+          this.pushToUnzip(null);
           this.throwIfFailed();
           this.finishZip();
           const last = this.replayable() ?? this.deferred.get(this.targetPath ?? '');
@@ -147,14 +157,13 @@ class XlsxStreamReader {
     this.failure ??= error instanceof ImportFileError ? error : invalidXlsx(error);
   }
 
-  private pushToUnzip(chunk: Buffer | null): void {
+  private pushToUnzip(slice: Buffer | null): void {
     try {
-      if (chunk === null) {
+      if (slice === null) {
         this.unzip.push(new Uint8Array(0), true);
-        return;
-      }
-      for (let offset = 0; offset < chunk.length && this.failure === null; offset += SLICE_BYTES) {
-        this.unzip.push(chunk.subarray(offset, offset + SLICE_BYTES), false);
+      } else {
+        this.compressedBytes += slice.length;
+        this.unzip.push(slice, false);
       }
     } catch (error) {
       this.fail(error);
@@ -233,12 +242,10 @@ class XlsxStreamReader {
       sink = this.sheetSink(this.targetPath as string, held.method);
       this.replaySinks.set(held, sink);
     }
+    // Held chunks are at most one slice each (the unzipper was fed slices), so one step is bounded work.
     const chunk = held.chunks.shift() as Uint8Array;
     try {
-      for (let offset = 0; offset < chunk.length && this.failure === null; offset += SLICE_BYTES) {
-        const end = offset + SLICE_BYTES;
-        sink.push(chunk.subarray(offset, end), end >= chunk.length && held.chunks.length === 0 && held.complete);
-      }
+      sink.push(chunk, held.chunks.length === 0 && held.complete);
     } catch (error) {
       this.fail(error);
     }
@@ -318,7 +325,7 @@ class XlsxStreamReader {
     if (this.inflatedBytes > maxUncompressedBytes) {
       throw zipBomb(`inflates past ${maxUncompressedBytes} bytes`, maxUncompressedBytes, name);
     }
-    if (this.inflatedBytes > RATIO_FLOOR_BYTES && this.inflatedBytes > MAX_INFLATE_RATIO * this.bytes.bytesRead) {
+    if (this.inflatedBytes > RATIO_FLOOR_BYTES && this.inflatedBytes > MAX_INFLATE_RATIO * this.compressedBytes) {
       throw zipBomb(`inflates more than ${MAX_INFLATE_RATIO} times its compressed size`, maxUncompressedBytes, name);
     }
   }
