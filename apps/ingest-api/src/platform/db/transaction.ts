@@ -1,4 +1,4 @@
-import pg, { type Pool, type PoolClient } from 'pg';
+import pg, { type Connection, type Pool, type PoolClient, type QueryResult, type Submittable } from 'pg';
 import { isConnectionError, isDriverError, translateDatabaseError } from './errors.js';
 import type { TenantScope } from '../tenant.js';
 import { TransactionSql, type Sql } from './sql.js';
@@ -30,12 +30,12 @@ function uuidOrEmpty(value: string | null | undefined, name: string): string {
 }
 
 /**
- * BEGIN and the three transaction-local settings in a single round trip. The simple-query protocol does not
- * take parameters, so values are validated (uuids) or escaped as literals (the correlation id); nothing else
- * enters the text. set_config(..., true) ends with the transaction: under pgBouncer's transaction pooling a
- * session-level SET would outlive the request and leak into another tenant's.
+ * The transaction-local settings as one SELECT of set_config(..., true) calls. Values are validated (uuids,
+ * the timeout) or escaped as literals (the correlation id); nothing else enters the text. set_config(..., true)
+ * ends with the transaction: under pgBouncer's transaction pooling a session-level SET would outlive the
+ * request and leak into another tenant's.
  */
-export function beginStatement(settings: TransactionSettings): string {
+export function settingsStatement(settings: TransactionSettings): string {
   const organisationId = uuidOrEmpty(settings.organisationId, 'organisationId');
   const userId = uuidOrEmpty(settings.userId, 'userId');
   const correlationId = (settings.correlationId ?? '').slice(0, MAX_CORRELATION_ID);
@@ -55,7 +55,137 @@ export function beginStatement(settings: TransactionSettings): string {
       throw new TypeError('statementTimeoutMs must be a non-negative integer');
     assignments.push(`set_config('statement_timeout', '${timeout}', true)`);
   }
-  return `BEGIN; SELECT ${assignments.join(', ')}`;
+  return `SELECT ${assignments.join(', ')}`;
+}
+
+/**
+ * BEGIN and the settings as one simple query (one round trip), for a first statement that cannot carry them
+ * (see FirstStatement).
+ */
+export function beginStatement(settings: TransactionSettings): string {
+  return `BEGIN; ${settingsStatement(settings)}`;
+}
+
+/** What pg's Client calls on the query it is running, as messages of its answer arrive. */
+interface QueryEvents {
+  handleRowDescription(message: unknown): void;
+  handleDataRow(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: Connection): void;
+  handleEmptyQuery(connection: Connection): void;
+  handlePortalSuspended(connection: Connection): void;
+  handleError(error: Error, connection: Connection): void;
+  handleReadyForQuery(connection: Connection): void;
+  handleCopyInResponse(connection: Connection): void;
+  handleCopyData(message: unknown, connection: Connection): void;
+}
+
+/**
+ * The first statement of a transaction with BEGIN and the settings ahead of it, written at once and closed by
+ * one Sync: the server runs BEGIN, the set_config SELECT and the statement in order, and answers with one
+ * ReadyForQuery (in transaction), so the settings and the statement cost one round trip instead of two.
+ * Everything uses the extended protocol with unnamed statements (none survives the next Parse, which is what
+ * pgBouncer's transaction pooling needs). Had BEGIN or the settings failed, the server skips the statement up
+ * to the Sync: it never runs without the tenant. The answers to BEGIN and to the settings are not the
+ * caller's and are dropped; everything else goes to the statement's own pg Query.
+ */
+class FirstStatement implements Submittable {
+  readonly #settings: string;
+  readonly #statement: pg.Query & QueryEvents;
+  /** Command completions still to drop: BEGIN's and the settings'. */
+  #leading = 2;
+
+  constructor(settings: string, statement: pg.Query) {
+    this.#settings = settings;
+    this.#statement = statement as pg.Query & QueryEvents;
+  }
+
+  submit(connection: Connection): void {
+    connection.stream.cork();
+    try {
+      for (const text of ['BEGIN', this.#settings]) {
+        connection.parse({ text, name: '', types: [] }, false);
+        connection.bind({ portal: '', statement: '', values: [] }, false);
+        connection.execute({ portal: '' }, false);
+      }
+      // Parse, Bind, Describe, Execute and the Sync that ends all three.
+      this.#statement.submit(connection);
+    } finally {
+      connection.stream.uncork();
+    }
+  }
+
+  handleRowDescription(message: unknown): void {
+    this.#statement.handleRowDescription(message);
+  }
+  handleDataRow(message: unknown): void {
+    // The settings' SELECT returns a row (no Describe was asked for it, so no description came first).
+    if (this.#leading === 0) this.#statement.handleDataRow(message);
+  }
+  handleCommandComplete(message: unknown, connection: Connection): void {
+    if (this.#leading > 0) this.#leading -= 1;
+    else this.#statement.handleCommandComplete(message, connection);
+  }
+  handleEmptyQuery(connection: Connection): void {
+    this.#statement.handleEmptyQuery(connection);
+  }
+  handlePortalSuspended(connection: Connection): void {
+    this.#statement.handlePortalSuspended(connection);
+  }
+  handleError(error: Error, connection: Connection): void {
+    this.#statement.handleError(error, connection);
+  }
+  handleReadyForQuery(connection: Connection): void {
+    this.#statement.handleReadyForQuery(connection);
+  }
+  handleCopyInResponse(connection: Connection): void {
+    this.#statement.handleCopyInResponse(connection);
+  }
+  handleCopyData(message: unknown, connection: Connection): void {
+    this.#statement.handleCopyData(message, connection);
+  }
+}
+
+/** Whether and how a transaction was begun on its client. */
+interface Opening {
+  begun: boolean;
+  /** The error of a BEGIN sent on its own, ahead of a statement that could not carry it. */
+  failure: unknown;
+}
+
+/**
+ * The client as the transaction's Sql sees it: its first statement begins the transaction. A parameterised
+ * statement (a repository's query) carries BEGIN and the settings (FirstStatement); anything else (a text
+ * without parameters, which may hold several statements; a COPY stream) is queued behind BEGIN and the
+ * settings sent as their own simple query, as before. A transaction that runs no statement sends nothing.
+ */
+function openingOnFirstStatement(client: PoolClient, settings: string, opening: Opening): PoolClient {
+  const query = (config: unknown, values?: unknown): unknown => {
+    if (opening.begun) return (client.query as (...args: unknown[]) => unknown)(config, values);
+    opening.begun = true;
+    const plain = config as { text?: unknown; values?: unknown; submit?: unknown };
+    if (typeof plain.submit !== 'function' && typeof plain.text === 'string' && Array.isArray(plain.values)) {
+      if (plain.values.length > 0) {
+        return new Promise<QueryResult>((resolve, reject) => {
+          const statement = new pg.Query(
+            // Extended protocol even for what pg would send as a simple query: one Sync for the three.
+            { text: plain.text as string, values: plain.values as unknown[], queryMode: 'extended' } as never,
+            (error: Error | undefined, result: unknown) =>
+              error ? reject(error) : resolve(result as QueryResult),
+          );
+          client.query(new FirstStatement(settings, statement));
+        });
+      }
+    }
+    // pg runs a client's queries in order: the statement waits for BEGIN and the settings.
+    client.query(`BEGIN; ${settings}`).catch((error: unknown) => {
+      opening.failure = error;
+    });
+    return (client.query as (...args: unknown[]) => unknown)(config, values);
+  };
+  return new Proxy(client, {
+    get: (target, property, receiver) =>
+      property === 'query' ? query : (Reflect.get(target, property, receiver) as unknown),
+  });
 }
 
 async function checkout(pool: Pool): Promise<PoolClient> {
@@ -80,28 +210,29 @@ export async function withTransaction<T>(
   settings: TransactionSettings,
   fn: (sql: Sql) => Promise<T>,
 ): Promise<T> {
-  const begin = beginStatement(settings);
+  const settingsText = settingsStatement(settings);
   const client = await checkout(pool);
   let connectionLost: unknown = null;
   const onClientError = (error: unknown) => {
     connectionLost = error;
   };
   client.on('error', onClientError);
-  const sql = new TransactionSql(client);
-  let started = false;
+  const opening: Opening = { begun: false, failure: null };
+  const sql = new TransactionSql(openingOnFirstStatement(client, settingsText, opening));
   try {
-    await client.query(begin);
-    started = true;
     const result = await fn(sql);
     sql.close();
-    await client.query('COMMIT');
+    if (opening.failure !== null) throw opening.failure;
+    if (opening.begun) await client.query('COMMIT');
     client.off('error', onClientError);
     client.release();
     return result;
-  } catch (error) {
+  } catch (thrown) {
     sql.close();
+    // A BEGIN that failed on its own explains the errors of the statements queued behind it.
+    const error = opening.failure ?? thrown;
     let destroy = connectionLost !== null || isConnectionError(error);
-    if (!destroy && started) {
+    if (!destroy && opening.begun) {
       try {
         await client.query('ROLLBACK');
       } catch {
