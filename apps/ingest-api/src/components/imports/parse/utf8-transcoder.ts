@@ -18,6 +18,7 @@ export class Utf8Transcoder {
   private held: Buffer[] = [];
   private heldLength = 0;
   private bomToSkip: number;
+  private highSurrogate = '';
 
   constructor(
     guess: EncodingGuess,
@@ -44,7 +45,7 @@ export class Utf8Transcoder {
       case 'pass':
         return bytes;
       case 'decode':
-        return Buffer.from((this.decoder as iconv.DecoderStream).write(bytes), 'utf8');
+        return this.toUtf8((this.decoder as iconv.DecoderStream).write(bytes), false);
       case 'ascii': {
         if (isAscii(bytes)) return bytes;
         const first = bytes.findIndex((byte) => byte > 0x7f);
@@ -61,10 +62,25 @@ export class Utf8Transcoder {
   /** What is left at the end of the file. */
   end(): Buffer {
     if (this.state === 'sniffing') return this.hold(Buffer.alloc(0), true);
-    if (this.state === 'decode') return Buffer.from((this.decoder as iconv.DecoderStream).end() ?? '', 'utf8');
+    if (this.state === 'decode') return this.toUtf8((this.decoder as iconv.DecoderStream).end() ?? '', true);
     return Buffer.alloc(0);
   }
 
+
+  /**
+   * UTF-8 of decoded text. A UTF-16 decoder may end a piece with the first half of a surrogate pair (an emoji
+   * cut by a chunk boundary); it is kept for the next piece, since alone it would become U+FFFD.
+   */
+  private toUtf8(text: string, atEnd: boolean): Buffer {
+    let whole = this.highSurrogate + text;
+    this.highSurrogate = '';
+    const last = whole.charCodeAt(whole.length - 1);
+    if (!atEnd && last >= 0xd800 && last <= 0xdbff) {
+      this.highSurrogate = whole.slice(-1);
+      whole = whole.slice(0, -1);
+    }
+    return Buffer.from(whole, 'utf8');
+  }
 
   private hold(bytes: Buffer, atEnd: boolean): Buffer {
     if (bytes.length > 0) {

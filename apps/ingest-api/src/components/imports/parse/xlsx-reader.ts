@@ -297,8 +297,7 @@ class XlsxStreamReader {
       if (this.failure !== null) return;
       try {
         this.countInflated(data.length, name);
-        guard.check(data);
-        const text = decoder.decode(data, { stream: !final });
+        const text = decoder.decode(guard.pass(data, final), { stream: !final });
         if (text.length > 0) parser.write(text);
         if (final) parser.close();
       } catch (error) {
@@ -630,21 +629,30 @@ interface PartSink {
 }
 
 /**
- * Refuses DOCTYPE and ENTITY declarations by scanning the inflated bytes, before the XML parser sees them and
- * whatever the parser would do with them (saxes does not expand them, but refusing costs nothing).
+ * Refuses DOCTYPE and ENTITY declarations by scanning the inflated bytes before the XML parser sees them,
+ * whatever the parser would do with them (saxes does not expand them, but refusing costs nothing). The last
+ * 8 bytes are held back until more arrive, so that a declaration split across chunks is seen whole before
+ * any of it reaches the parser.
  */
 class EntityGuard {
-  private tail: Buffer = Buffer.alloc(0);
+  private static readonly HOLD = '<!DOCTYPE'.length - 1;
+  private held: Buffer = Buffer.alloc(0);
 
   constructor(private readonly part: string) {}
 
-  check(data: Uint8Array): void {
+  /** The bytes that may be parsed now. */
+  pass(data: Uint8Array, final: boolean): Buffer {
     const chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const seam = Buffer.concat([this.tail, chunk.subarray(0, 9)]);
-    for (const haystack of [chunk, seam]) {
-      if (haystack.includes('<!DOCTYPE') || haystack.includes('<!ENTITY')) throw xmlEntities(this.part);
+    const joined = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    if (joined.includes('<!DOCTYPE') || joined.includes('<!ENTITY')) throw xmlEntities(this.part);
+    if (final) {
+      this.held = Buffer.alloc(0);
+      return joined;
     }
-    this.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 9)));
+    const cut = Math.max(0, joined.length - EntityGuard.HOLD);
+    // A copy: the inflater may reuse the memory behind `data`.
+    this.held = Buffer.from(joined.subarray(cut));
+    return joined.subarray(0, cut);
   }
 }
 

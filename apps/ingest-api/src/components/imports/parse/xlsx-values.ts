@@ -9,8 +9,13 @@ export type NumberStyle =
 
 const PLAIN: NumberStyle = { kind: 'plain' };
 
-/** The format code of a built-in number format id (ECMA-376 §18.8.30); ids without one are General. */
+/** Built-in ids stop here (ECMA-376 §18.8.30 and the Thai ones after it); custom ones start at 164. */
+const LAST_BUILT_IN_ID = 81;
+
+/** The format code of a built-in number format id; ids without one are General. */
 export function builtInFormat(id: number): string {
+  // numfmt answers for any id, wrapping around its table: an id past the table is not a built-in one.
+  if (!Number.isInteger(id) || id < 0 || id > LAST_BUILT_IN_ID) return 'General';
   try {
     return getFormatFromId(id) || 'General';
   } catch {
