@@ -53,7 +53,7 @@ describe('GET /audit', () => {
         .send({ name: 'Before', description: 'Same' })
         .expect(201)
     ).body;
-    await http()
+    const patched = await http()
       .patch(`/api/v1/campaigns/${campaign.id}`)
       .set(member.auth)
       .set('X-Request-Id', 'audit-patch-1')
@@ -71,16 +71,41 @@ describe('GET /audit', () => {
       importId: null,
     });
 
-    // The same values again: no change, no entry.
-    await http()
+    // The same values again: no change, no entry, and the row is not even touched (updatedAt stays).
+    const noOp = await http()
       .patch(`/api/v1/campaigns/${campaign.id}`)
       .set(member.auth)
       .set('X-Request-Id', 'audit-patch-2')
       .send({ name: 'After', description: 'Same' })
       .expect(200);
+    expect(noOp.body.updatedAt).toBe(patched.body.updatedAt);
+    // And an UPDATE that does reach the table without changing a value writes no entry either (the trigger's
+    // own rule, whoever writes).
+    const pool = createAppPool({
+      connectionString: api.db.appUrl,
+      max: 1,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 1000,
+      applicationName: 'audit-test',
+      onIdleClientError: () => undefined,
+    });
+    try {
+      await withTenantTransaction(
+        pool,
+        { organisationId: org, userId: member.id, correlationId: 'raw-no-op' },
+        (sql) =>
+          sql.query('UPDATE outreach.campaigns SET name = name, description = description WHERE id = $1', [
+            campaign.id,
+          ]),
+      );
+    } finally {
+      await pool.end();
+    }
     const again = await audit(`rowId=${campaign.id}`);
     expect(again.items.map((e) => e.operation)).toEqual(['UPDATE', 'INSERT']);
-    expect(again.items.some((e) => e.requestId === 'audit-patch-2')).toBe(false);
+    expect(again.items.some((e) => e.requestId === 'audit-patch-2' || e.requestId === 'raw-no-op')).toBe(
+      false,
+    );
     const inserted = again.items[1]!;
     expect(inserted.changes).toEqual(
       expect.arrayContaining([

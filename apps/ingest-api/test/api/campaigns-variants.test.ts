@@ -1,3 +1,4 @@
+import { withAdmin } from '@prospectflow/test-harness';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
@@ -106,6 +107,20 @@ describe('A/B variant assignment', () => {
       .expect(201);
     const afterNew = await assign(sample.slice(0, 50));
     expect(afterNew.every((a) => first.get(a.enrolmentId) === a.variantName)).toBe(true);
+    // The draw itself is deterministic, not only its stored result: with the stored assignments gone (a restore
+    // that lost them, say) and the first experiment running again, every enrolment gets the same variant back.
+    await withAdmin(api.db.adminUrl, async (admin) => {
+      await admin.query('DELETE FROM outreach.enrollment_step_variant_assignments WHERE step_id = $1', [
+        step.id,
+      ]);
+      await admin.query(
+        "UPDATE outreach.step_experiments SET status = CASE WHEN id = $1 THEN 'running' ELSE 'stopped' END WHERE step_id = $2",
+        [experiment.id, step.id],
+      );
+    });
+    const redrawn = await assign(sample);
+    expect(redrawn).toHaveLength(sample.length);
+    expect(redrawn.every((a) => first.get(a.enrolmentId) === a.variantName)).toBe(true);
     await http()
       .post(`/api/v1/campaigns/${campaignId}/steps/${step.id}/experiments`)
       .set(member.auth)
