@@ -4,10 +4,13 @@ import { ByteSource } from './byte-source.js';
 
 describe('ByteSource', () => {
   it('peeks without consuming, and counts each byte once', async () => {
-    const source = ByteSource.from(Readable.from([Buffer.from('ab'), Buffer.from(''), Buffer.from('cd'), Buffer.from('ef')]));
+    const source = ByteSource.from(
+      Readable.from([Buffer.from('ab'), Buffer.from(''), Buffer.from('cd'), Buffer.from('ef')]),
+    );
     expect((await source.peek(3)).toString()).toBe('abcd');
     const read: string[] = [];
-    for (let chunk = await source.next(); chunk !== null; chunk = await source.next()) read.push(chunk.toString());
+    for (let chunk = await source.next(); chunk !== null; chunk = await source.next())
+      read.push(chunk.toString());
     expect(read).toEqual(['ab', 'cd', 'ef']);
     expect(source.bytesRead).toBe(6);
   });

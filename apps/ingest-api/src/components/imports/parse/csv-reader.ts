@@ -16,7 +16,8 @@ export interface CsvReadOptions {
 /**
  * The records of a delimited text file, in batches of whatever one chunk held, every record numbered
  * (blank ones too, so numbers match what Excel shows). csv-parse runs synchronously inside `write()`, so a
- * chunk is parsed completely before the next one is read: memory holds one chunk and its records.
+ * chunk is parsed completely, and its records taken, before the next one is read: memory holds one chunk and
+ * its records.
  *
  * Options, and why:
  * - `relax_quotes`: a quote inside an unquoted field (`5" screen`) or text after a closing quote is kept as
@@ -28,7 +29,10 @@ export interface CsvReadOptions {
  * - no trimming and no casting: values are given as written; the CRM rules trim.
  * @throws ImportFileError `too_many_columns`, `too_many_cells`, `cell_too_long`, `invalid_csv`, from the iterator.
  */
-export async function* readCsvRecords(bytes: ByteSource, options: CsvReadOptions): AsyncGenerator<RawRecord[]> {
+export async function* readCsvRecords(
+  bytes: ByteSource,
+  options: CsvReadOptions,
+): AsyncGenerator<RawRecord[]> {
   const { limits } = options;
   const transcoder = new Utf8Transcoder(options.guess, options.onEncodingDecided);
   let batch: RawRecord[] = [];
@@ -40,7 +44,16 @@ export async function* readCsvRecords(bytes: ByteSource, options: CsvReadOptions
     relax_column_count: true,
     skip_empty_lines: false,
     max_record_size: limits.maxColumns * limits.maxCellChars * 4,
-    on_record: (record: string[]) => {
+  });
+  // Records are taken with read() right after each write (an `on_record` hook would cost an info object per
+  // record). The parser handles a whole chunk in one go whatever its readable buffer holds, and the next chunk
+  // is written only once this one's records are taken.
+  const take = (): void => {
+    for (
+      let record = parser.read() as string[] | null;
+      record !== null;
+      record = parser.read() as string[] | null
+    ) {
       recordNumber += 1;
       checkRecord(record, recordNumber, limits);
       cellsRead += record.length;
@@ -52,9 +65,8 @@ export async function* readCsvRecords(bytes: ByteSource, options: CsvReadOptions
         );
       }
       batch.push({ rowNumber: recordNumber, cells: record });
-      return null;
-    },
-  });
+    }
+  };
   // Errors are read from `parser.errored` right after each write; the event would otherwise be unhandled.
   parser.on('error', () => {});
   try {
@@ -63,6 +75,7 @@ export async function* readCsvRecords(bytes: ByteSource, options: CsvReadOptions
       const utf8 = chunk === null ? transcoder.end() : transcoder.push(chunk);
       if (utf8.length > 0) parser.write(utf8);
       if (chunk === null) parser.end();
+      take();
       if (parser.errored !== null) throw toImportFileError(parser.errored, recordNumber + 1, limits);
       if (batch.length > 0) {
         const out = batch;

@@ -61,7 +61,11 @@ describe('detectEncoding', () => {
   });
 
   it('leaves an all-ASCII sample undecided (read as UTF-8 until a byte says otherwise)', () => {
-    expect(detectEncoding(Buffer.from('a;b\n1;2\n'), false)).toEqual({ encoding: 'utf-8', bomLength: 0, asciiSoFar: true });
+    expect(detectEncoding(Buffer.from('a;b\n1;2\n'), false)).toEqual({
+      encoding: 'utf-8',
+      bomLength: 0,
+      asciiSoFar: true,
+    });
   });
 
   it('does not hold a sequence cut by the end of the sample against UTF-8, unless the sample is the file', () => {
@@ -76,7 +80,9 @@ describe('detectEncoding', () => {
 describe('decodeSample', () => {
   it('decodes € œ ’ from Windows-1252 the way French Excel means them', () => {
     const bytes = Buffer.from([0x80, 0x20, 0x9c, 0x20, 0x92, 0x20, 0xe9]);
-    expect(decodeSample(bytes, { encoding: 'windows-1252', bomLength: 0, asciiSoFar: false })).toBe('€ œ ’ é');
+    expect(decodeSample(bytes, { encoding: 'windows-1252', bomLength: 0, asciiSoFar: false })).toBe(
+      '€ œ ’ é',
+    );
   });
 
   it('skips the byte order mark', () => {
@@ -96,7 +102,9 @@ describe('looksBinary', () => {
 
 describe('detectDelimiter', () => {
   it('picks the delimiter that gives every record as many fields as the header', () => {
-    expect(detectDelimiter('nom;adresse;ville\nA;"1, rue X";Paris\nB;"2, rue Y, bât. C";Lyon\n', true)).toBe(';');
+    expect(detectDelimiter('nom;adresse;ville\nA;"1, rue X";Paris\nB;"2, rue Y, bât. C";Lyon\n', true)).toBe(
+      ';',
+    );
     expect(detectDelimiter('name,city\nSmith,Paris\n', true)).toBe(',');
     expect(detectDelimiter('name\tcity\nSmith\tParis\n', true)).toBe('\t');
     expect(detectDelimiter('name|city\nSmith|Paris\n', true)).toBe('|');

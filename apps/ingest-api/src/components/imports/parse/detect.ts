@@ -76,7 +76,11 @@ export function detectEncoding(head: Uint8Array, complete: boolean): EncodingGue
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2, asciiSoFar: false };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2, asciiSoFar: false };
   if (isAscii(head)) return { encoding: 'utf-8', bomLength: 0, asciiSoFar: true };
-  return { encoding: isValidUtf8(head, complete) ? 'utf-8' : 'windows-1252', bomLength: 0, asciiSoFar: false };
+  return {
+    encoding: isValidUtf8(head, complete) ? 'utf-8' : 'windows-1252',
+    bomLength: 0,
+    asciiSoFar: false,
+  };
 }
 
 /**
@@ -136,7 +140,9 @@ const DELIMITER_SAMPLE_RECORDS = 30;
  */
 export function detectDelimiter(sample: string, complete: boolean): Delimiter {
   // A sample that is not the whole file may end inside a record: it is cut after its last line break.
-  const text = complete ? sample : sample.slice(0, Math.max(sample.lastIndexOf('\n'), sample.lastIndexOf('\r')) + 1);
+  const text = complete
+    ? sample
+    : sample.slice(0, Math.max(sample.lastIndexOf('\n'), sample.lastIndexOf('\r')) + 1);
   let best: { delimiter: Delimiter; consistency: number; width: number } = {
     delimiter: ',',
     consistency: 0,

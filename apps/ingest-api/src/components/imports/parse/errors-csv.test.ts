@@ -44,33 +44,73 @@ describe('errorsCsv', () => {
     expect(csv.startsWith('row,column,code,message,raw value,SIREN,Raison sociale,Note\r\n')).toBe(true);
     expect(parse(csv)).toEqual([
       ['row', 'column', 'code', 'message', 'raw value', 'SIREN', 'Raison sociale', 'Note'],
-      ['7', 'SIREN', 'invalid_siren_checksum', 'Le SIREN ne passe pas la clé de Luhn.', '552 032 535', '552 032 535', 'Société Générale; Paris', 'ligne 1\nligne 2'],
+      [
+        '7',
+        'SIREN',
+        'invalid_siren_checksum',
+        'Le SIREN ne passe pas la clé de Luhn.',
+        '552 032 535',
+        '552 032 535',
+        'Société Générale; Paris',
+        'ligne 1\nligne 2',
+      ],
     ]);
   });
 
   it('writes ";" for French Excel, and no BOM when asked', async () => {
     const bytes = await text(
-      errorsCsv(from([{ ...rejected, cells: [] }]), { headers: [], delimiter: ';', bom: false, labels: ['ligne', 'colonne', 'code', 'message', 'valeur'] }),
+      errorsCsv(from([{ ...rejected, cells: [] }]), {
+        headers: [],
+        delimiter: ';',
+        bom: false,
+        labels: ['ligne', 'colonne', 'code', 'message', 'valeur'],
+      }),
     );
     expect(bytes[0]).toBe(0x6c);
-    expect(parse(bytes.toString('utf8'), { delimiter: ';' })[0]).toEqual(['ligne', 'colonne', 'code', 'message', 'valeur']);
+    expect(parse(bytes.toString('utf8'), { delimiter: ';' })[0]).toEqual([
+      'ligne',
+      'colonne',
+      'code',
+      'message',
+      'valeur',
+    ]);
   });
 
   it('neutralises every cell that could be a formula: values, original cells and headers', async () => {
     const dangerous = ['=1+1', '+33612345678', '-2', '@SUM(A1)', '\t=cmd', '\r=cmd'];
     const bytes = await text(
       errorsCsv(
-        from([{ rowNumber: 2, column: '=col', code: 'c', message: '=msg', rawValue: '=HYPERLINK("http://evil")', cells: dangerous }]),
+        from([
+          {
+            rowNumber: 2,
+            column: '=col',
+            code: 'c',
+            message: '=msg',
+            rawValue: '=HYPERLINK("http://evil")',
+            cells: dangerous,
+          },
+        ]),
         { headers: ['=A', '+B', '-C', '@D', '\tE', '\rF'] },
       ),
     );
-    const [header, line] = parse(bytes.subarray(3).toString('utf8'), { relax_column_count: true }) as string[][];
+    const [header, line] = parse(bytes.subarray(3).toString('utf8'), {
+      relax_column_count: true,
+    }) as string[][];
     expect(header?.slice(5)).toEqual(["'=A", "'+B", "'-C", "'@D", "'\tE", "'\rF"]);
-    expect(line).toEqual(['2', "'=col", 'c', "'=msg", `'=HYPERLINK("http://evil")`, ...dangerous.map((value) => `'${value}`)]);
+    expect(line).toEqual([
+      '2',
+      "'=col",
+      'c',
+      "'=msg",
+      `'=HYPERLINK("http://evil")`,
+      ...dangerous.map((value) => `'${value}`),
+    ]);
   });
 
   it('quotes a lone carriage return or line feed, which would otherwise end the row', async () => {
-    const bytes = await text(errorsCsv(from([{ ...rejected, cells: ['a\rb', 'c\nd'] }]), { headers: ['x', 'y'], bom: false }));
+    const bytes = await text(
+      errorsCsv(from([{ ...rejected, cells: ['a\rb', 'c\nd'] }]), { headers: ['x', 'y'], bom: false }),
+    );
     const rows = parse(bytes.toString('utf8'), { relax_column_count: true }) as string[][];
     expect(rows).toHaveLength(2);
     expect(rows[1]?.slice(5)).toEqual(['a\rb', 'c\nd']);

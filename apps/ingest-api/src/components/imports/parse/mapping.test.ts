@@ -53,7 +53,8 @@ describe('suggestMapping', () => {
 
   it('maps every alias and header word of the catalogue to its own field', () => {
     for (const [field, spec] of MAPPABLE_FIELDS) {
-      for (const name of [...spec.aliases, ...spec.headers]) expect({ name, field: fieldOf(name)?.field }).toEqual({ name, field });
+      for (const name of [...spec.aliases, ...spec.headers])
+        expect({ name, field: fieldOf(name)?.field }).toEqual({ name, field });
     }
   });
 
@@ -84,13 +85,19 @@ describe('suggestMapping', () => {
 
   it('suggests a remembered mapping first, by header or by column index, ignoring unknown fields', () => {
     const headers = ['Identifiant', 'Nom', 'Col C'];
-    const { columns } = suggestMapping(headers, { Identifiant: 'company.siren', '2': 'company.hqCity', Nom: 'nope.field' });
+    const { columns } = suggestMapping(headers, {
+      Identifiant: 'company.siren',
+      '2': 'company.hqCity',
+      Nom: 'nope.field',
+    });
     expect(columns.map(({ field, reason, confidence }) => ({ field, reason, confidence }))).toEqual([
       { field: 'company.siren', reason: 'remembered', confidence: 1 },
       { field: 'person.lastName', reason: 'exact', confidence: CONFIDENCE.exact },
       { field: 'company.hqCity', reason: 'remembered', confidence: 1 },
     ]);
-    expect(suggestMapping(['IDENTIFIANT '], { identifiant: 'company.siren' }).columns[0]?.reason).toBe('remembered');
+    expect(suggestMapping(['IDENTIFIANT '], { identifiant: 'company.siren' }).columns[0]?.reason).toBe(
+      'remembered',
+    );
     expect(suggestMapping(['Siren'], null).columns[0]?.reason).toBe('exact');
   });
 });
@@ -127,7 +134,9 @@ describe('validateMapping', () => {
   });
 
   it('requires at least one natural key of a company or a person', () => {
-    expect(validateMapping({ Nom: 'person.lastName' }, headers)).toMatchObject([{ code: 'missing_natural_key' }]);
+    expect(validateMapping({ Nom: 'person.lastName' }, headers)).toMatchObject([
+      { code: 'missing_natural_key' },
+    ]);
     expect(validateMapping({}, headers)).toMatchObject([{ code: 'missing_natural_key' }]);
     for (const field of NATURAL_KEY_FIELDS) {
       expect(MAPPABLE_FIELDS.has(field)).toBe(true);

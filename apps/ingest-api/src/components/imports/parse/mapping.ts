@@ -65,7 +65,24 @@ export const NATURAL_KEY_FIELDS: readonly string[] = [
 ];
 
 /** Words that carry no meaning in a header: articles, "n°", "number of"... */
-const STOPWORDS = new Set(['de', 'du', 'des', 'la', 'le', 'les', 'l', 'd', 'the', 'of', 'n', 'no', 'nr', 'num', 'numero', 'number']);
+const STOPWORDS = new Set([
+  'de',
+  'du',
+  'des',
+  'la',
+  'le',
+  'les',
+  'l',
+  'd',
+  'the',
+  'of',
+  'n',
+  'no',
+  'nr',
+  'num',
+  'numero',
+  'number',
+]);
 
 /**
  * A header reduced to what identifies it: accents, case, punctuation and spacing ignored, camelCase split
@@ -124,10 +141,14 @@ const CANDIDATES: ReadonlyMap<string, Candidate> = (() => {
  * confirmed for the same headers (`remembered`: header or column index → field) comes first. Two columns never
  * keep the same field: the most confident keeps it, the others are left unmapped and listed in `conflicts`.
  */
-export function suggestMapping(headers: string[], remembered?: Record<string, string> | null): SuggestedMapping {
+export function suggestMapping(
+  headers: string[],
+  remembered?: Record<string, string> | null,
+): SuggestedMapping {
   const columns = headers.map((header, index): ColumnSuggestion => {
     const recalled = rememberedField(remembered ?? null, header, index);
-    if (recalled !== null) return { index, header, field: recalled, confidence: CONFIDENCE.remembered, reason: 'remembered' };
+    if (recalled !== null)
+      return { index, header, field: recalled, confidence: CONFIDENCE.remembered, reason: 'remembered' };
     return { index, header, ...matchHeader(header) };
   });
   const byField = new Map<string, ColumnSuggestion[]>();
@@ -152,7 +173,11 @@ export function suggestMapping(headers: string[], remembered?: Record<string, st
   return { columns, conflicts };
 }
 
-function rememberedField(remembered: Record<string, string> | null, header: string, index: number): string | null {
+function rememberedField(
+  remembered: Record<string, string> | null,
+  header: string,
+  index: number,
+): string | null {
   if (remembered === null) return null;
   const direct = remembered[String(index)] ?? remembered[header];
   if (direct !== undefined) return MAPPABLE_FIELDS.has(direct) ? direct : null;
@@ -167,7 +192,8 @@ function matchHeader(header: string): Pick<ColumnSuggestion, 'field' | 'confiden
   const key = matchKey(header);
   if (key === '') return { field: null, confidence: 0, reason: 'none' };
   const exact = CANDIDATES.get(key);
-  if (exact !== undefined) return { field: exact.field, confidence: CONFIDENCE[exact.reason], reason: exact.reason };
+  if (exact !== undefined)
+    return { field: exact.field, confidence: CONFIDENCE[exact.reason], reason: exact.reason };
   const fuzzy = fuzzyMatch(key);
   if (fuzzy !== null && fuzzy.confidence >= CONFIDENCE.fuzzyMin) return { ...fuzzy, reason: 'fuzzy' };
   return { field: null, confidence: 0, reason: 'none' };
@@ -248,7 +274,12 @@ export function validateMapping(mapping: Record<string, string | null>, headers:
     columnOf.set(index, key);
     if (field === null) continue;
     if (!MAPPABLE_FIELDS.has(field)) {
-      problems.push({ code: 'unknown_field', column: key, field, message: `"${field}" is not a field of the CRM.` });
+      problems.push({
+        code: 'unknown_field',
+        column: key,
+        field,
+        message: `"${field}" is not a field of the CRM.`,
+      });
       continue;
     }
     columnsOfField.set(field, [...(columnsOfField.get(field) ?? []), key]);
@@ -291,7 +322,12 @@ function resolveColumn(key: string, headers: string[], problems: MappingProblem[
       message: `Several columns are headed "${key}": name them by position (${matches.join(', ')}).`,
     });
   } else {
-    problems.push({ code: 'unknown_column', column: key, field: null, message: `The file has no column "${key}".` });
+    problems.push({
+      code: 'unknown_column',
+      column: key,
+      field: null,
+      message: `The file has no column "${key}".`,
+    });
   }
   return null;
 }
@@ -301,7 +337,5 @@ function resolveColumn(key: string, headers: string[], problems: MappingProblem[
  * remembered per organisation. Order counts: the same names in another order are another layout.
  */
 export function headerSignature(headers: readonly string[]): string {
-  return createHash('sha256')
-    .update(headers.map(normaliseHeader).join('\u001f'))
-    .digest('hex');
+  return createHash('sha256').update(headers.map(normaliseHeader).join('\u001f')).digest('hex');
 }

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ImportFileError } from './import-file-error.js';
 import { openTable, type OpenTableOptions, type ParsedRow } from './table-reader.js';
 
-const limits = { maxCells: 1_000_000, maxUncompressedBytes: 100 * 1024 * 1024, maxColumns: 50, maxCellChars: 1_000 };
+const limits = {
+  maxCells: 1_000_000,
+  maxUncompressedBytes: 100 * 1024 * 1024,
+  maxColumns: 50,
+  maxCellChars: 1_000,
+};
 
 function chunked(bytes: Buffer, size = 7): Buffer[] {
   const chunks: Buffer[] = [];
@@ -13,7 +18,10 @@ function chunked(bytes: Buffer, size = 7): Buffer[] {
 }
 
 async function readAll(bytes: Buffer | Buffer[], options: Partial<OpenTableOptions> = {}) {
-  const table = await openTable(Readable.from(Array.isArray(bytes) ? bytes : [bytes]), { limits, ...options });
+  const table = await openTable(Readable.from(Array.isArray(bytes) ? bytes : [bytes]), {
+    limits,
+    ...options,
+  });
   const rows: ParsedRow[] = [];
   for await (const batch of table.rows) rows.push(...batch);
   return { info: table.info, rows };
@@ -29,7 +37,8 @@ async function refusal(promise: Promise<unknown>): Promise<ImportFileError> {
 }
 
 const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-const utf16be = (text: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+const utf16be = (text: string) =>
+  Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
 
 describe('openTable on CSV files as people save them', () => {
   it('reads a Windows-1252 ";" file as French Excel saves it, with € œ ’ é right', async () => {
@@ -54,7 +63,9 @@ describe('openTable on CSV files as people save them', () => {
   it('reads UTF-8 with and without a byte order mark alike, whatever the chunk boundaries', async () => {
     const text = 'Société,E-mail\nCafé Noël,noel@example.fr\n';
     const plain = await readAll(chunked(Buffer.from(text), 3));
-    const withBom = await readAll(chunked(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 2));
+    const withBom = await readAll(
+      chunked(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 2),
+    );
     expect(plain.info.encoding).toBe('utf-8');
     expect(withBom.info.encoding).toBe('utf-8-bom');
     for (const { info, rows } of [plain, withBom]) {
@@ -174,7 +185,9 @@ describe('openTable on CSV files as people save them', () => {
   });
 
   it('refuses text given with format "xlsx"', async () => {
-    expect((await refusal(readAll(Buffer.from('a,b\n1,2\n'), { format: 'xlsx' }))).code).toBe('unsupported_format');
+    expect((await refusal(readAll(Buffer.from('a,b\n1,2\n'), { format: 'xlsx' }))).code).toBe(
+      'unsupported_format',
+    );
   });
 
   it('switches to Windows-1252 when the first non-ASCII byte comes after the sniff window', async () => {
@@ -202,7 +215,9 @@ describe('openTable limits on CSV', () => {
     const wide = await refusal(readAll(Buffer.from('a,b,c\n1,2,3,4\n'), { limits: narrow }));
     expect(wide.code).toBe('too_many_columns');
     expect(wide.details).toMatchObject({ rowNumber: 2, limit: 3 });
-    expect((await refusal(readAll(Buffer.from('a,b,c,d\n'), { limits: narrow }))).code).toBe('too_many_columns');
+    expect((await refusal(readAll(Buffer.from('a,b,c,d\n'), { limits: narrow }))).code).toBe(
+      'too_many_columns',
+    );
     await expect(readAll(Buffer.from('a,b,c\n1,2,3\n'), { limits: narrow })).resolves.toBeDefined();
   });
 
@@ -251,10 +266,12 @@ describe('openTable limits on CSV', () => {
   });
 
   it('checks its options once, as a programming error', async () => {
-    await expect(openTable(Readable.from([Buffer.from('a')]), { limits, batchRows: 0 })).rejects.toThrow(TypeError);
-    await expect(openTable(Readable.from([Buffer.from('a')]), { limits: { ...limits, maxCells: NaN } })).rejects.toThrow(
+    await expect(openTable(Readable.from([Buffer.from('a')]), { limits, batchRows: 0 })).rejects.toThrow(
       TypeError,
     );
+    await expect(
+      openTable(Readable.from([Buffer.from('a')]), { limits: { ...limits, maxCells: NaN } }),
+    ).rejects.toThrow(TypeError);
   });
 });
 
@@ -298,7 +315,10 @@ describe('openTable streaming behaviour', () => {
   });
 
   it('rejects the iterator (no unhandled error, no crash) and drains the Readable when the file fails mid-way', async () => {
-    const chunks = [Buffer.from('a,b\n'), ...Array.from({ length: 50 }, () => Buffer.from('1,2\n'.repeat(50)))];
+    const chunks = [
+      Buffer.from('a,b\n'),
+      ...Array.from({ length: 50 }, () => Buffer.from('1,2\n'.repeat(50))),
+    ];
     chunks.splice(10, 0, Buffer.from('1,2,3,4,5,6\n'));
     const stream = Readable.from(chunks, { highWaterMark: 1 });
     const table = await openTable(stream, { limits: { ...limits, maxColumns: 4 } });
@@ -334,7 +354,8 @@ describe('openTable streaming behaviour', () => {
     async function* source(bad: boolean): AsyncGenerator<Buffer> {
       try {
         yield Buffer.from('a,b\n');
-        for (let i = 0; i < 1000; i += 1) yield Buffer.from(bad && i === 3 ? '1,"open\n' : '1,2\n'.repeat(50));
+        for (let i = 0; i < 1000; i += 1)
+          yield Buffer.from(bad && i === 3 ? '1,"open\n' : '1,2\n'.repeat(50));
       } finally {
         finished += 1;
       }

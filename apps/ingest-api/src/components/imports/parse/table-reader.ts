@@ -11,7 +11,14 @@ import {
   SNIFF_BYTES,
 } from './detect.js';
 import { ImportFileError } from './import-file-error.js';
-import type { OpenedTable, OpenTableOptions, ParsedRow, RawRecord, TableInfo, TableLimits } from './table-types.js';
+import type {
+  OpenedTable,
+  OpenTableOptions,
+  ParsedRow,
+  RawRecord,
+  TableInfo,
+  TableLimits,
+} from './table-types.js';
 import { readXlsxRecords } from './xlsx-reader.js';
 
 export type { OpenedTable, OpenTableOptions, ParsedRow, TableInfo, TableLimits } from './table-types.js';
@@ -40,7 +47,8 @@ export async function openTable(
     const head = await bytes.peek(SNIFF_BYTES);
     if (head.length === 0) throw new ImportFileError('empty_file', 'The file is empty.');
     refuseKnownBinary(head);
-    const format = options.format === undefined || options.format === 'auto' ? detectFormat(head) : options.format;
+    const format =
+      options.format === undefined || options.format === 'auto' ? detectFormat(head) : options.format;
     if (format === 'xlsx' && detectFormat(head) !== 'xlsx') {
       throw new ImportFileError('unsupported_format', 'This file is not an XLSX workbook.');
     }

@@ -27,7 +27,9 @@ describe('Utf8Transcoder', () => {
 
   it('decodes Windows-1252 with iconv-lite: € œ ’ (0x80 0x9C 0x92) as French Excel means them', () => {
     const bytes = Buffer.from([0x31, 0x32, 0x80, 0x20, 0x9c, 0x75, 0x76, 0x72, 0x65, 0x20, 0x4c, 0x92, 0x41]);
-    expect(run({ encoding: 'windows-1252', bomLength: 0, asciiSoFar: false }, [bytes]).text).toBe('12€ œuvre L’A');
+    expect(run({ encoding: 'windows-1252', bomLength: 0, asciiSoFar: false }, [bytes]).text).toBe(
+      '12€ œuvre L’A',
+    );
   });
 
   it('decodes UTF-16 BE with a surrogate pair split across chunks', () => {

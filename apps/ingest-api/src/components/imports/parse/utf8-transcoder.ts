@@ -66,7 +66,6 @@ export class Utf8Transcoder {
     return Buffer.alloc(0);
   }
 
-
   /**
    * UTF-8 of decoded text. A UTF-16 decoder may end a piece with the first half of a surrogate pair (an emoji
    * cut by a chunk boundary); it is kept for the next piece, since alone it would become U+FFFD.

@@ -16,7 +16,12 @@ import { ImportFileError } from './import-file-error.js';
 import { openTable, type OpenTableOptions, type ParsedRow } from './table-reader.js';
 import { columnIndex, MAX_INFLATE_RATIO, RATIO_FLOOR_BYTES } from './xlsx-reader.js';
 
-const limits = { maxCells: 1_000_000, maxUncompressedBytes: 512 * 1024 * 1024, maxColumns: 50, maxCellChars: 1_000 };
+const limits = {
+  maxCells: 1_000_000,
+  maxUncompressedBytes: 512 * 1024 * 1024,
+  maxColumns: 50,
+  maxCellChars: 1_000,
+};
 
 function chunked(bytes: Buffer, size: number): Buffer[] {
   const chunks: Buffer[] = [];
@@ -44,7 +49,11 @@ async function refusal(promise: Promise<unknown>): Promise<ImportFileError> {
  * Prospects with a formula, dates and identifiers whose zeros matter. Styles: 0 General, 1 dd/mm/yyyy,
  * 2 `00000` (postcode), 3 text `@`, 4 date and time, 5 `0# ## ## ## ##` (French phone), 6 `#,##0.00 €`.
  */
-const prospects = (order: WorkbookSpec['order'], zip: WorkbookSpec['zip'], date1904 = false): WorkbookSpec => ({
+const prospects = (
+  order: WorkbookSpec['order'],
+  zip: WorkbookSpec['zip'],
+  date1904 = false,
+): WorkbookSpec => ({
   order,
   zip,
   date1904,
@@ -58,7 +67,16 @@ const prospects = (order: WorkbookSpec['order'], zip: WorkbookSpec['zip'], date1
     ],
     [0, 164, 165, 49, 166, 167, 168],
   ),
-  sharedStrings: ['SIREN', 'Raison sociale', 'Code postal', 'Créé le', 'Téléphone', 'CA', 'Total', 'Société Générale'],
+  sharedStrings: [
+    'SIREN',
+    'Raison sociale',
+    'Code postal',
+    'Créé le',
+    'Téléphone',
+    'CA',
+    'Total',
+    'Société Générale',
+  ],
   sheets: [
     {
       name: 'Prospects',
@@ -154,7 +172,13 @@ describe('openTable on XLSX workbooks', () => {
             row(3, cell.inline('A3', 'a'), cell.inline('B3', 'b'), cell.inline('C3', 'c')) +
             row(5, cell.inline('C5', 'z')) +
             row(6, cell.number('A6', 1, 0), '<c r="B6" s="0"/>') +
-            row(7, cell.inline('A7', '1'), cell.inline('B7', '2'), cell.inline('C7', '3'), cell.inline('E7', '5')) +
+            row(
+              7,
+              cell.inline('A7', '1'),
+              cell.inline('B7', '2'),
+              cell.inline('C7', '3'),
+              cell.inline('E7', '5'),
+            ) +
             '<row r="8"><c t="inlineStr"><is><t>no ref</t></is></c><c t="inlineStr"><is><t>second</t></is></c></row>',
         },
       ],
@@ -206,8 +230,12 @@ describe('openTable on XLSX workbooks', () => {
   });
 
   it('refuses an empty sheet and a header-only sheet gives no rows', async () => {
-    expect((await refusal(readXlsx(buildXlsx({ sheets: [{ name: 'S', rows: '' }] })))).code).toBe('no_header');
-    const headerOnly = await readXlsx(buildXlsx({ sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'Nom')) }] }));
+    expect((await refusal(readXlsx(buildXlsx({ sheets: [{ name: 'S', rows: '' }] })))).code).toBe(
+      'no_header',
+    );
+    const headerOnly = await readXlsx(
+      buildXlsx({ sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'Nom')) }] }),
+    );
     expect(headerOnly).toMatchObject({ info: { headers: ['Nom'] }, rows: [] });
   });
 
@@ -222,16 +250,23 @@ describe('openTable on XLSX workbooks', () => {
 
   it('refuses a truncated workbook, malformed XML and a shared string that does not exist', async () => {
     const whole = buildXlsx(prospects('parts-first', 'descriptor'));
-    expect((await refusal(readXlsx(whole.subarray(0, Math.floor(whole.length * 0.8))))).code).toBe('invalid_xlsx');
+    expect((await refusal(readXlsx(whole.subarray(0, Math.floor(whole.length * 0.8))))).code).toBe(
+      'invalid_xlsx',
+    );
     const malformed = buildXlsx({ sheets: [{ name: 'S', rows: '<row r="1"><c r="A1"><v>1</v></row>' }] });
     expect((await refusal(readXlsx(malformed))).code).toBe('invalid_xlsx');
-    const dangling = buildXlsx({ sharedStrings: ['a'], sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 4)) }] });
+    const dangling = buildXlsx({
+      sharedStrings: ['a'],
+      sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 4)) }],
+    });
     expect((await refusal(readXlsx(dangling))).code).toBe('invalid_xlsx');
   });
 });
 
 describe('openTable refuses hostile workbooks before they cost memory', () => {
-  const leading = workbookParts({ sheets: [{ name: 'S', rows: '' }] }).filter(([path]) => !path.includes('sheet1'));
+  const leading = workbookParts({ sheets: [{ name: 'S', rows: '' }] }).filter(
+    ([path]) => !path.includes('sheet1'),
+  );
   const bombUnit = `<row r="2">${cell.inline('A2', 'aaaaaaaaaaaaaaaaaaaa')}</row>`;
   const bomb = (inflatedBytes: number) =>
     deflateBomb(
@@ -258,16 +293,22 @@ describe('openTable refuses hostile workbooks before they cost memory', () => {
   });
 
   it('refuses once the inflated bytes pass maxUncompressedBytes, even at an ordinary ratio', async () => {
-    const text = (n: number) => Array.from({ length: n }, (_, i) => row(i + 1, cell.number(`A${i + 1}`, i * 7919))).join('');
+    const text = (n: number) =>
+      Array.from({ length: n }, (_, i) => row(i + 1, cell.number(`A${i + 1}`, i * 7919))).join('');
     const bytes = buildXlsx({ sheets: [{ name: 'S', rows: text(20_000) }] });
-    await expect(readXlsx(bytes, { limits: { ...limits, maxUncompressedBytes: 2_000_000 } })).resolves.toBeDefined();
+    await expect(
+      readXlsx(bytes, { limits: { ...limits, maxUncompressedBytes: 2_000_000 } }),
+    ).resolves.toBeDefined();
     const error = await refusal(readXlsx(bytes, { limits: { ...limits, maxUncompressedBytes: 200_000 } }));
     expect(error.code).toBe('zip_bomb');
     expect(error.message).toMatch(/inflates past 200000 bytes/);
   });
 
   it('refuses an entry whose declared size passes maxUncompressedBytes without inflating it', async () => {
-    const bytes = buildXlsx({ zip: 'sizes', sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'x'.repeat(5000))) }] });
+    const bytes = buildXlsx({
+      zip: 'sizes',
+      sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'x'.repeat(5000))) }],
+    });
     const error = await refusal(readXlsx(bytes, { limits: { ...limits, maxUncompressedBytes: 4000 } }));
     expect(error.code).toBe('zip_bomb');
     expect(error.message).toMatch(/declares \d+ bytes/);
@@ -281,7 +322,9 @@ describe('openTable refuses hostile workbooks before they cost memory', () => {
   it('refuses a DOCTYPE or ENTITY declaration in any part, split across chunks or not', async () => {
     const laughs =
       '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>';
-    const inSheet = buildXlsx({ sheets: [{ name: 'S', before: laughs, rows: row(1, cell.inline('A1', '&lol2;')) }] });
+    const inSheet = buildXlsx({
+      sheets: [{ name: 'S', before: laughs, rows: row(1, cell.inline('A1', '&lol2;')) }],
+    });
     const inStrings = buildXlsx({
       sharedStrings: `<?xml version="1.0"?>${laughs}<sst><si><t>&lol2;</t></si></sst>`,
       sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 0)) }],
@@ -298,10 +341,14 @@ describe('openTable refuses hostile workbooks before they cost memory', () => {
   });
 
   it('refuses more cells than maxCells, counted and as the sheet declares its dimension', async () => {
-    const rows = Array.from({ length: 10 }, (_, i) => row(i + 1, cell.number(`A${i + 1}`, i), cell.number(`B${i + 1}`, i)));
+    const rows = Array.from({ length: 10 }, (_, i) =>
+      row(i + 1, cell.number(`A${i + 1}`, i), cell.number(`B${i + 1}`, i)),
+    );
     const counted = buildXlsx({ sheets: [{ name: 'S', rows: rows.join('') }] });
     await expect(readXlsx(counted, { limits: { ...limits, maxCells: 20 } })).resolves.toBeDefined();
-    expect((await refusal(readXlsx(counted, { limits: { ...limits, maxCells: 19 } }))).code).toBe('too_many_cells');
+    expect((await refusal(readXlsx(counted, { limits: { ...limits, maxCells: 19 } }))).code).toBe(
+      'too_many_cells',
+    );
     const declared = buildXlsx({
       sheets: [{ name: 'S', before: '<dimension ref="A1:Z1000000"/>', rows: row(1, cell.inline('A1', 'x')) }],
     });
@@ -310,17 +357,28 @@ describe('openTable refuses hostile workbooks before they cost memory', () => {
   });
 
   it('refuses a value beyond maxColumns but ignores an empty styled cell there', async () => {
-    const far = buildXlsx({ sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'a'), cell.inline('XFD1', 'far')) }] });
+    const far = buildXlsx({
+      sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'a'), cell.inline('XFD1', 'far')) }],
+    });
     const error = await refusal(readXlsx(far));
     expect(error.code).toBe('too_many_columns');
     expect(error.details).toMatchObject({ rowNumber: 1, column: 16_384 });
-    const styledOnly = buildXlsx({ sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'a'), '<c r="XFD1" s="1"/>') }] });
+    const styledOnly = buildXlsx({
+      sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'a'), '<c r="XFD1" s="1"/>') }],
+    });
     expect((await readXlsx(styledOnly)).info.headers).toEqual(['a']);
   });
 
   it('refuses a cell longer than maxCellChars, in the sheet and in the shared strings', async () => {
-    const inline = buildXlsx({ sheets: [{ name: 'S', rows: row(1, cell.inline('A1', 'h')) + row(2, cell.inline('A2', 'x'.repeat(11))) }] });
-    const shared = buildXlsx({ sharedStrings: ['x'.repeat(11)], sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 0)) }] });
+    const inline = buildXlsx({
+      sheets: [
+        { name: 'S', rows: row(1, cell.inline('A1', 'h')) + row(2, cell.inline('A2', 'x'.repeat(11))) },
+      ],
+    });
+    const shared = buildXlsx({
+      sharedStrings: ['x'.repeat(11)],
+      sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 0)) }],
+    });
     const short = { ...limits, maxCellChars: 10 };
     const error = await refusal(readXlsx(inline, { limits: short }));
     expect(error).toMatchObject({ code: 'cell_too_long', details: { rowNumber: 2, column: 1 } });
@@ -330,7 +388,10 @@ describe('openTable refuses hostile workbooks before they cost memory', () => {
   it('releases the source when a workbook fails while rows are read', async () => {
     let finished = false;
     const rows = Array.from({ length: 3000 }, (_, i) => row(i + 1, cell.number(`A${i + 1}`, i))).join('');
-    const bytes = buildXlsx({ order: 'parts-first', sheets: [{ name: 'S', rows: `${rows}<row r="9999"><c r="A9999"><v>1</v></row` }] });
+    const bytes = buildXlsx({
+      order: 'parts-first',
+      sheets: [{ name: 'S', rows: `${rows}<row r="9999"><c r="A9999"><v>1</v></row` }],
+    });
     async function* source(): AsyncGenerator<Buffer> {
       try {
         yield* chunked(bytes, 512);

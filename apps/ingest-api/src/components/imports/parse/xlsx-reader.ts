@@ -53,7 +53,10 @@ interface Relationship {
  * @throws ImportFileError from the iterator: `zip_bomb`, `xml_entities`, `too_many_cells`,
  *   `too_many_columns`, `cell_too_long`, `invalid_xlsx`, `unknown_sheet`, `binary_file`, `unsupported_format`.
  */
-export async function* readXlsxRecords(bytes: ByteSource, options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
+export async function* readXlsxRecords(
+  bytes: ByteSource,
+  options: XlsxReadOptions,
+): AsyncGenerator<RawRecord[]> {
   const workbook = new XlsxStreamReader(bytes, options);
   yield* workbook.records();
 }
@@ -89,7 +92,7 @@ class XlsxStreamReader {
   ) {
     this.unzip = new Unzip((file) => this.onFile(file));
     // The decoders are built per entry by fflate; they look up what to do with the entry by its name.
-    const reader = this;
+    const sinkFor = (name: string, method: number): PartSink => this.sinkFor(name, method);
     for (const method of [0, 8]) {
       this.unzip.register(
         class implements UnzipDecoder {
@@ -97,7 +100,7 @@ class XlsxStreamReader {
           ondata: AsyncFlateStreamHandler = () => {};
           private readonly sink: PartSink;
           constructor(name: string) {
-            this.sink = reader.sinkFor(name, method);
+            this.sink = sinkFor(name, method);
           }
           push(chunk: Uint8Array, final: boolean): void {
             this.sink.push(chunk, final);
@@ -133,7 +136,10 @@ class XlsxStreamReader {
             if (this.rows.length > 0) yield this.takeRows();
           }
           if (!this.targetDone) {
-            throw new ImportFileError('invalid_xlsx', 'The workbook ends before the sheet does: is the file cut short?');
+            throw new ImportFileError(
+              'invalid_xlsx',
+              'The workbook ends before the sheet does: is the file cut short?',
+            );
           }
           return;
         }
@@ -181,7 +187,9 @@ class XlsxStreamReader {
     }
     if (!this.wants(name)) return;
     if (file.compression !== 0 && file.compression !== 8) {
-      this.fail(new ImportFileError('invalid_xlsx', `The workbook part ${name} uses an unknown compression method.`));
+      this.fail(
+        new ImportFileError('invalid_xlsx', `The workbook part ${name} uses an unknown compression method.`),
+      );
       return;
     }
     file.ondata = () => {};
@@ -197,7 +205,8 @@ class XlsxStreamReader {
 
   private isWorksheetTarget(name: string): boolean {
     if (this.relationships === null) return false;
-    for (const rel of this.relationships.values()) if (rel.target === name && isWorksheet(rel.type)) return true;
+    for (const rel of this.relationships.values())
+      if (rel.target === name && isWorksheet(rel.type)) return true;
     return false;
   }
 
@@ -270,10 +279,16 @@ class XlsxStreamReader {
         );
       }
       if (this.entriesSeen.has('xl/workbook.bin')) {
-        throw new ImportFileError('unsupported_format', 'This is a binary workbook (.xlsb). Save it as .xlsx or CSV.');
+        throw new ImportFileError(
+          'unsupported_format',
+          'This is a binary workbook (.xlsb). Save it as .xlsx or CSV.',
+        );
       }
       if (this.entriesSeen.has(WORKBOOK)) {
-        throw new ImportFileError('invalid_xlsx', 'The workbook has no relationships part: the file is damaged.');
+        throw new ImportFileError(
+          'invalid_xlsx',
+          'The workbook has no relationships part: the file is damaged.',
+        );
       }
       throw new ImportFileError('binary_file', 'This file is a zip archive, not an XLSX workbook.');
     }
@@ -324,8 +339,15 @@ class XlsxStreamReader {
     if (this.inflatedBytes > maxUncompressedBytes) {
       throw zipBomb(`inflates past ${maxUncompressedBytes} bytes`, maxUncompressedBytes, name);
     }
-    if (this.inflatedBytes > RATIO_FLOOR_BYTES && this.inflatedBytes > MAX_INFLATE_RATIO * this.compressedBytes) {
-      throw zipBomb(`inflates more than ${MAX_INFLATE_RATIO} times its compressed size`, maxUncompressedBytes, name);
+    if (
+      this.inflatedBytes > RATIO_FLOOR_BYTES &&
+      this.inflatedBytes > MAX_INFLATE_RATIO * this.compressedBytes
+    ) {
+      throw zipBomb(
+        `inflates more than ${MAX_INFLATE_RATIO} times its compressed size`,
+        maxUncompressedBytes,
+        name,
+      );
     }
   }
 
@@ -382,7 +404,9 @@ class XlsxStreamReader {
   /** Once the workbook and its relationships are known: the sheet to read, or `unknown_sheet`. */
   private chooseSheet(): void {
     if (this.sheets === null || this.relationships === null) return;
-    const worksheets = this.sheets.filter((sheet) => isWorksheet(this.relationships?.get(sheet.relId)?.type ?? ''));
+    const worksheets = this.sheets.filter((sheet) =>
+      isWorksheet(this.relationships?.get(sheet.relId)?.type ?? ''),
+    );
     const wanted = this.options.sheet;
     let chosen: SheetEntry | undefined;
     if (wanted === null) {
@@ -595,7 +619,13 @@ class XlsxStreamReader {
     });
   }
 
-  private cellText(type: string, text: string, style: NumberStyle | undefined, row: number, column: number): string {
+  private cellText(
+    type: string,
+    text: string,
+    style: NumberStyle | undefined,
+    row: number,
+    column: number,
+  ): string {
     switch (type) {
       case 's': {
         const strings = this.sharedStrings ?? [];

@@ -13,7 +13,17 @@ describe('styleOfFormat', () => {
   it('keeps digit masks (leading zeros, phone layouts) and nothing else of display formats', () => {
     expect(styleOfFormat('00000')).toEqual({ kind: 'mask', code: '00000' });
     expect(styleOfFormat('0# ## ## ## ##')).toEqual({ kind: 'mask', code: '0# ## ## ## ##' });
-    for (const code of ['General', '0', '#,##0', '0.00', '0%', '#,##0.00 "€"', '@', '0.00E+00', 'not a [format']) {
+    for (const code of [
+      'General',
+      '0',
+      '#,##0',
+      '0.00',
+      '0%',
+      '#,##0.00 "€"',
+      '@',
+      '0.00E+00',
+      'not a [format',
+    ]) {
       expect(styleOfFormat(code)).toEqual({ kind: 'plain' });
     }
   });

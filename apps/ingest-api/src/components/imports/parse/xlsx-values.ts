@@ -49,8 +49,10 @@ export function styleOfFormat(code: string): NumberStyle {
   return PLAIN;
 }
 
-/** Days from 1899-12-30 (the 1900 system's day 0 as numfmt counts it) to 1904-01-01 (the 1904 system's day 0). */
-const DAYS_1900_TO_1904 = 1462;
+const DAY_MS = 86_400_000;
+/** Day 0 of the 1900 system for serials from 61 on (Excel counts a 29 February 1900 that never was). */
+const EPOCH_1900 = Date.UTC(1899, 11, 30);
+const EPOCH_1904 = Date.UTC(1904, 0, 1);
 
 /**
  * The text of a numeric cell from the `<v>` Excel stored:
@@ -66,6 +68,8 @@ export function renderNumber(stored: string, style: NumberStyle, date1904: boole
   if (stored.trim() === '' || !Number.isFinite(value)) return stored;
   if (style.kind === 'date') return renderDate(value, style, date1904) ?? plainNumber(value);
   if (style.kind === 'mask' && Number.isSafeInteger(value) && value >= 0) {
+    // The common mask, zeros only (`00000`), is padding; numfmt renders the others (`0# ## ## ## ##`).
+    if (/^0+$/.test(style.code)) return String(value).padStart(style.code.length, '0');
     try {
       return format(style.code, value);
     } catch {
@@ -83,14 +87,32 @@ export function plainNumber(value: number): string {
   return String(value);
 }
 
+/** Computed here rather than with numfmt: it is one of the hottest paths of a workbook with a date column. */
 function renderDate(
   serial: number,
   style: { withDate: boolean; withTime: boolean },
   date1904: boolean,
 ): string | null {
   if (serial < 0) return null;
-  const value = date1904 ? serial + DAYS_1900_TO_1904 : serial;
-  const hasTime = Math.round((value % 1) * 86_400) % 86_400 !== 0;
-  if (!style.withDate && serial < 1) return format('hh:mm:ss', value);
-  return format(style.withTime || hasTime ? 'yyyy-mm-dd"T"hh:mm:ss' : 'yyyy-mm-dd', value);
+  let days = Math.floor(serial);
+  let seconds = Math.round((serial - days) * 86_400);
+  if (seconds === 86_400) {
+    days += 1;
+    seconds = 0;
+  }
+  const time = `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+  if (!style.withDate && serial < 1) return time;
+  let date: string;
+  if (date1904) date = isoDay(EPOCH_1904 + days * DAY_MS);
+  else if (days === 60) date = '1900-02-29';
+  else date = isoDay((days < 60 ? EPOCH_1900 + DAY_MS : EPOCH_1900) + days * DAY_MS);
+  return style.withTime || seconds !== 0 ? `${date}T${time}` : date;
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
