@@ -3,6 +3,8 @@
 // of the same records, already clean, into the same tables in the same run. Target: the API at least 50% of the
 // raw rate. Run: pnpm --filter @prospectflow/ingest-api bench:ingest [-- --help]
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { hasErrors, validateRecord, type EntityValues } from '../src/components/crm/crm-record.js';
@@ -21,6 +23,7 @@ const HELP = `Usage: pnpm --filter @prospectflow/ingest-api bench:ingest [-- opt
   --rounds N        interleaved rounds of the four variants; medians are reported (default 3)
   --seed N          seed of the record generator (default 42)
   --repeat-share X  share of records that repeat an earlier record's company (default 0.2)
+  --cpu-prof DIR    write a CPU profile of each API process to DIR (read one with bench/lib/profile-summary.ts)
   --help            this text
 
 Starts what the tests start (a migrated template, a private pgBouncer in transaction mode, real Redis), and
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seed: { type: 'string', default: '42' },
     'repeat-share': { type: 'string', default: '0.2' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -223,7 +227,9 @@ async function runApi(
   expected: Expected,
 ): Promise<Run> {
   const db = await services.createDatabase();
-  const api = await startBenchApi(services, db);
+  const cpuProfileDir = args['cpu-prof'] === undefined ? undefined : path.resolve(args['cpu-prof']);
+  if (cpuProfileDir !== undefined) await mkdir(cpuProfileDir, { recursive: true });
+  const api = await startBenchApi(services, db, cpuProfileDir === undefined ? {} : { cpuProfileDir });
   try {
     const owner = 'owner@bench-ingest.example';
     const organisationId = await createOrganisation(api, owner, 'Bench ingest');
