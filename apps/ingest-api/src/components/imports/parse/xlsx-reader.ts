@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { Inflate, Unzip, type AsyncFlateStreamHandler, type UnzipDecoder, type UnzipFile } from 'fflate';
+import { createInflateRaw, type InflateRaw } from 'node:zlib';
+import { Unzip, type AsyncFlateStreamHandler, type UnzipDecoder, type UnzipFile } from 'fflate';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { ByteSource } from './byte-source.js';
 import { ImportFileError } from './import-file-error.js';
@@ -85,6 +86,9 @@ class XlsxStreamReader {
   private readonly deferred = new Map<string, { method: number; chunks: Uint8Array[]; complete: boolean }>();
   private targetSeen = false;
   private targetDone = false;
+  /** Work queued by the unzipper's callbacks, run in order by `drain()`. */
+  private readonly tasks: Task[] = [];
+  private readonly inflaters = new Set<InflateRaw>();
 
   constructor(
     private readonly bytes: ByteSource,
@@ -92,13 +96,13 @@ class XlsxStreamReader {
   ) {
     this.unzip = new Unzip((file) => this.onFile(file));
     // The decoders are built per entry by fflate; they look up what to do with the entry by its name.
-    const sinkFor = (name: string, method: number): PartSink => this.sinkFor(name, method);
+    const sinkFor = (name: string, method: number) => this.sinkFor(name, method);
     for (const method of [0, 8]) {
       this.unzip.register(
         class implements UnzipDecoder {
           static readonly compression = method;
           ondata: AsyncFlateStreamHandler = () => {};
-          private readonly sink: PartSink;
+          private readonly sink: { push(chunk: Uint8Array, final: boolean): void };
           constructor(name: string) {
             this.sink = sinkFor(name, method);
           }
@@ -111,27 +115,37 @@ class XlsxStreamReader {
   }
 
   async *records(): AsyncGenerator<RawRecord[]> {
+    try {
+      yield* this.steps();
+    } finally {
+      for (const inflater of this.inflaters) inflater.destroy();
+    }
+  }
+
+  private async *steps(): AsyncGenerator<RawRecord[]> {
     let chunk: Buffer | null = null;
     let offset = 0;
     for (;;) {
       const replay = this.replayable();
       if (replay !== null) {
-        this.replayStep(replay);
+        await this.replayStep(replay);
       } else if (chunk !== null && offset < chunk.length) {
         // One slice per step, and the rows it gave are handed out before the next: a part that inflates
         // a lot never piles up rows.
         this.pushToUnzip(chunk.subarray(offset, offset + SLICE_BYTES));
         offset += SLICE_BYTES;
+        await this.drain();
       } else {
         chunk = await this.bytes.next();
         offset = 0;
         if (chunk === null) {
           this.pushToUnzip(null);
+          await this.drain();
           this.throwIfFailed();
           this.finishZip();
           const last = this.replayable() ?? this.deferred.get(this.targetPath ?? '');
           while (last !== undefined && last.chunks.length > 0) {
-            this.replayStep(last);
+            await this.replayStep(last);
             this.throwIfFailed();
             if (this.rows.length > 0) yield this.takeRows();
           }
@@ -161,6 +175,14 @@ class XlsxStreamReader {
 
   private fail(error: unknown): void {
     this.failure ??= error instanceof ImportFileError ? error : invalidXlsx(error);
+  }
+
+  /** Runs, in zip order, the work the unzipper's synchronous callbacks queued (inflating is asynchronous). */
+  private async drain(): Promise<void> {
+    while (this.tasks.length > 0) {
+      const task = this.tasks.shift() as Task;
+      if (this.failure === null) await task();
+    }
   }
 
   private pushToUnzip(slice: Buffer | null): void {
@@ -210,22 +232,42 @@ class XlsxStreamReader {
     return false;
   }
 
-  /** What to do with the data of entry `name`: parse it now, or keep it compressed for later. */
-  sinkFor(name: string, method: number): PartSink {
-    if (name === WORKBOOK) return this.xmlSink(name, method, (parser) => this.readWorkbook(parser));
-    if (name === WORKBOOK_RELS) return this.xmlSink(name, method, (parser) => this.readRelationships(parser));
-    if (name === this.stylesPath) return this.xmlSink(name, method, (parser) => this.readStyles(parser));
-    if (name === this.sharedStringsPath) {
-      return this.xmlSink(name, method, (parser) => this.readSharedStrings(parser));
-    }
-    if (name === this.targetPath && this.ready()) return this.sheetSink(name, method);
-    const held = { method, chunks: [] as Uint8Array[], complete: false };
-    this.deferred.set(name, held);
+  /**
+   * What the unzipper's decoder for entry `name` does with its compressed data: queue it, in zip order, for
+   * the part's parser; a worksheet is routed when its first data is handled (parsed now, kept compressed for
+   * later, or dropped), since what is known then depends on the parts queued before it.
+   */
+  sinkFor(name: string, method: number): { push(chunk: Uint8Array, final: boolean): void } {
+    let sink: PartSink | null = null;
+    let held: DeferredPart | null = null;
+    let dropped = false;
+    const handle = async (chunk: Uint8Array, final: boolean): Promise<void> => {
+      if (sink === null && held === null && !dropped) {
+        if (name === WORKBOOK) sink = this.xmlSink(name, method, (parser) => this.readWorkbook(parser));
+        else if (name === WORKBOOK_RELS)
+          sink = this.xmlSink(name, method, (parser) => this.readRelationships(parser));
+        else if (name === this.stylesPath)
+          sink = this.xmlSink(name, method, (parser) => this.readStyles(parser));
+        else if (name === this.sharedStringsPath) {
+          sink = this.xmlSink(name, method, (parser) => this.readSharedStrings(parser));
+        } else if (this.targetPath !== null && name !== this.targetPath) dropped = true;
+        else if (this.ready()) sink = this.sheetSink(name, method);
+        else {
+          held = { method, chunks: [], complete: false };
+          this.deferred.set(name, held);
+        }
+      }
+      if (sink !== null) await sink.push(chunk, final);
+      else if (held !== null) {
+        if (chunk.length > 0) held.chunks.push(chunk);
+        if (final) held.complete = true;
+      }
+    };
     return {
       push: (chunk, final) => {
-        // fflate may hand out views of a buffer it reuses: keep a copy.
-        if (chunk.length > 0) held.chunks.push(chunk.slice());
-        if (final) held.complete = true;
+        // A copy: fflate hands out views of buffers it goes on using.
+        const copy = chunk.slice();
+        this.tasks.push(() => handle(copy, final));
       },
     };
   }
@@ -245,7 +287,7 @@ class XlsxStreamReader {
   private readonly replaySinks = new WeakMap<DeferredPart, PartSink>();
 
   /** Inflates and parses one held chunk of the deferred sheet (bounded work between two yields). */
-  private replayStep(held: DeferredPart): void {
+  private async replayStep(held: DeferredPart): Promise<void> {
     let sink = this.replaySinks.get(held);
     if (sink === undefined) {
       sink = this.sheetSink(this.targetPath as string, held.method);
@@ -253,11 +295,7 @@ class XlsxStreamReader {
     }
     // Held chunks are at most one slice each (the unzipper was fed slices), so one step is bounded work.
     const chunk = held.chunks.shift() as Uint8Array;
-    try {
-      sink.push(chunk, held.chunks.length === 0 && held.complete);
-    } catch (error) {
-      this.fail(error);
-    }
+    await sink.push(chunk, held.chunks.length === 0 && held.complete);
   }
 
   /** The sheet is known, and so are the styles and shared strings its relationships name (if any). */
@@ -319,16 +357,28 @@ class XlsxStreamReader {
         this.fail(error);
       }
     };
-    if (method === 0) return { push: (chunk, final) => onInflated(chunk, final) };
-    const inflate = new Inflate(onInflated);
+    if (method === 0) return { push: async (chunk, final) => onInflated(chunk, final) };
+    // Node's zlib inflates natively, off the main thread, about twice as fast as fflate's JavaScript inflater;
+    // fflate only walks the zip. Output comes in 16 KiB pieces, each counted before it is parsed.
+    const inflater = createInflateRaw();
+    this.inflaters.add(inflater);
+    inflater.on('data', (data: Buffer) => {
+      onInflated(data, false);
+      if (this.failure !== null) inflater.destroy();
+    });
+    inflater.on('error', (error) => this.fail(error));
+    inflater.on('close', () => this.inflaters.delete(inflater));
     return {
-      push: (chunk, final) => {
+      push: async (chunk, final) => {
         if (this.failure !== null) return;
-        try {
-          inflate.push(chunk, final);
-        } catch (error) {
-          this.fail(error);
-        }
+        if (chunk.length > 0) await new Promise<void>((resolve) => inflater.write(chunk, () => resolve()));
+        if (!final || this.failure !== null) return;
+        await new Promise<void>((resolve) => {
+          inflater.once('end', resolve);
+          inflater.once('close', resolve);
+          inflater.end();
+        });
+        onInflated(new Uint8Array(0), true);
       },
     };
   }
@@ -655,8 +705,10 @@ class XlsxStreamReader {
 type DeferredPart = { method: number; chunks: Uint8Array[]; complete: boolean };
 
 interface PartSink {
-  push(chunk: Uint8Array, final: boolean): void;
+  push(chunk: Uint8Array, final: boolean): Promise<void>;
 }
+
+type Task = () => Promise<void>;
 
 /**
  * Refuses DOCTYPE and ENTITY declarations by scanning the inflated bytes before the XML parser sees them,
