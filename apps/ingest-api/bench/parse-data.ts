@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 
@@ -230,12 +230,3 @@ export async function prospectWorkbook(rows: number, seed = 42): Promise<Buffer>
   await workbook.commit();
   return Buffer.concat(chunks);
 }
-
-/** A buffer as a stream of 64 KiB chunks, as an upload arrives. */
-export function chunksOf(bytes: Buffer, size = 64 * 1024): AsyncIterable<Buffer> {
-  return (async function* () {
-    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-  })();
-}
-
-export type { Readable };
