@@ -36,6 +36,8 @@ export interface ImportFileErrorDetails {
   column?: number;
   limit?: number;
   sheets?: readonly string[];
+  /** zip_bomb: bytes inflated when the guard stopped. */
+  inflatedBytes?: number;
 }
 
 /**

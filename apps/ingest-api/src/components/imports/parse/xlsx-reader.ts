@@ -387,7 +387,12 @@ class XlsxStreamReader {
     this.inflatedBytes += length;
     const { maxUncompressedBytes } = this.options.limits;
     if (this.inflatedBytes > maxUncompressedBytes) {
-      throw zipBomb(`inflates past ${maxUncompressedBytes} bytes`, maxUncompressedBytes, name);
+      throw zipBomb(
+        `inflates past ${maxUncompressedBytes} bytes`,
+        maxUncompressedBytes,
+        name,
+        this.inflatedBytes,
+      );
     }
     if (
       this.inflatedBytes > RATIO_FLOOR_BYTES &&
@@ -397,6 +402,7 @@ class XlsxStreamReader {
         `inflates more than ${MAX_INFLATE_RATIO} times its compressed size`,
         maxUncompressedBytes,
         name,
+        this.inflatedBytes,
       );
     }
   }
@@ -745,11 +751,11 @@ function xmlEntities(part: string): ImportFileError {
   );
 }
 
-function zipBomb(what: string, limit: number, part: string): ImportFileError {
+function zipBomb(what: string, limit: number, part: string, inflatedBytes = 0): ImportFileError {
   return new ImportFileError(
     'zip_bomb',
     `The workbook part ${part} ${what}: it is refused as a zip bomb (at most ${limit} bytes are inflated).`,
-    { limit },
+    { limit, inflatedBytes },
   );
 }
 
