@@ -41,6 +41,8 @@ export default tseslint.config(
       '**/config/*.ts',
       '**/cli.ts',
       '**/server.ts',
+      '**/worker.ts',
+      '**/src/cli/**',
       '**/src/dev/**',
       '**/*.mjs',
       'scripts/**',

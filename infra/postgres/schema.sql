@@ -120,6 +120,64 @@ END
 $$;
 
 --
+-- Name: claim_import_job(text, integer, integer); Type: FUNCTION; Schema: crm; Owner: -
+--
+
+CREATE FUNCTION crm.claim_import_job(p_worker text, p_lease_seconds integer, p_max_attempts integer) RETURNS TABLE(organisation_id uuid, import_id uuid, job text, attempt integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_row record;
+BEGIN
+  IF p_worker IS NULL OR p_worker = '' OR p_lease_seconds NOT BETWEEN 1 AND 3600 THEN
+    RAISE EXCEPTION 'claim_import_job: a worker name and a lease of 1 to 3600 seconds are required'
+      USING ERRCODE = '22023';
+  END IF;
+  -- A job whose worker died too often is failed rather than retried for ever.
+  UPDATE crm.imports i
+     SET job_state = 'failed', status = 'failed', lease_owner = NULL, lease_expires_at = NULL,
+         job_error = 'the job was interrupted ' || i.job_attempts || ' times', finished_at = now()
+   WHERE i.job_state = 'running' AND i.lease_expires_at < now() AND i.job_attempts >= p_max_attempts;
+  SELECT i.organisation_id, i.id, i.job, i.job_attempts INTO v_row
+    FROM crm.imports i
+   WHERE i.job_state = 'queued' OR (i.job_state = 'running' AND i.lease_expires_at < now())
+   ORDER BY i.updated_at
+   LIMIT 1
+     FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  UPDATE crm.imports i
+     SET job_state = 'running', lease_owner = p_worker,
+         lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+         job_attempts = i.job_attempts + 1, job_started_at = coalesce(i.job_started_at, now())
+   WHERE i.organisation_id = v_row.organisation_id AND i.id = v_row.id;
+  organisation_id := v_row.organisation_id;
+  import_id := v_row.id;
+  job := v_row.job;
+  attempt := v_row.job_attempts + 1;
+  RETURN NEXT;
+END
+$$;
+
+--
+-- Name: imports_to_purge(integer, integer); Type: FUNCTION; Schema: crm; Owner: -
+--
+
+CREATE FUNCTION crm.imports_to_purge(p_retention_seconds integer, p_limit integer) RETURNS TABLE(organisation_id uuid, import_id uuid)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT i.organisation_id, i.id FROM crm.imports i
+   WHERE i.staged_purged_at IS NULL
+     AND i.updated_at < now() - make_interval(secs => p_retention_seconds)
+     AND (i.job_state IS NULL OR i.job_state NOT IN ('queued', 'running'))
+   ORDER BY i.updated_at
+   LIMIT p_limit
+$$;
+
+--
 -- Name: search_key(text); Type: FUNCTION; Schema: crm; Owner: -
 --
 
@@ -602,6 +660,24 @@ CREATE TABLE crm.idempotency_keys (
 ALTER TABLE ONLY crm.idempotency_keys FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: import_changes; Type: TABLE; Schema: crm; Owner: -
+--
+
+CREATE TABLE crm.import_changes (
+    organisation_id uuid NOT NULL,
+    import_id uuid NOT NULL,
+    table_name text NOT NULL,
+    row_id uuid NOT NULL,
+    operation text NOT NULL,
+    old_values jsonb,
+    new_values jsonb,
+    CONSTRAINT import_changes_operation_check CHECK ((operation = ANY (ARRAY['created'::text, 'updated'::text]))),
+    CONSTRAINT import_changes_table_check CHECK ((table_name = ANY (ARRAY['companies'::text, 'people'::text, 'positions'::text])))
+);
+
+ALTER TABLE ONLY crm.import_changes FORCE ROW LEVEL SECURITY;
+
+--
 -- Name: import_errors; Type: TABLE; Schema: crm; Owner: -
 --
 
@@ -620,6 +696,38 @@ CREATE TABLE crm.import_errors (
 );
 
 ALTER TABLE ONLY crm.import_errors FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: import_mappings; Type: TABLE; Schema: crm; Owner: -
+--
+
+CREATE TABLE crm.import_mappings (
+    organisation_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    header_signature text NOT NULL,
+    headers jsonb NOT NULL,
+    mapping jsonb NOT NULL,
+    confirmed_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE ONLY crm.import_mappings FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: import_records; Type: TABLE; Schema: crm; Owner: -
+--
+
+CREATE TABLE crm.import_records (
+    organisation_id uuid NOT NULL,
+    import_id uuid NOT NULL,
+    row_number integer NOT NULL,
+    record jsonb NOT NULL,
+    company_key text,
+    person_key text
+);
+
+ALTER TABLE ONLY crm.import_records FORCE ROW LEVEL SECURITY;
 
 --
 -- Name: import_rows; Type: TABLE; Schema: crm; Owner: -
@@ -666,10 +774,38 @@ CREATE TABLE crm.imports (
     finished_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    format text,
+    sheet text,
+    header_signature text,
+    preview jsonb,
+    suggested_mapping jsonb,
+    options jsonb DEFAULT '{}'::jsonb NOT NULL,
+    rows_valid integer DEFAULT 0 NOT NULL,
+    rows_invalid integer DEFAULT 0 NOT NULL,
+    rows_duplicate integer DEFAULT 0 NOT NULL,
+    rows_existing integer DEFAULT 0 NOT NULL,
+    rows_warning integer DEFAULT 0 NOT NULL,
+    enrolled_count integer DEFAULT 0 NOT NULL,
+    job text,
+    job_state text,
+    job_error text,
+    lease_owner text,
+    lease_expires_at timestamp with time zone,
+    job_attempts integer DEFAULT 0 NOT NULL,
+    job_started_at timestamp with time zone,
+    cancel_requested boolean DEFAULT false NOT NULL,
+    committed_at timestamp with time zone,
+    reverted_at timestamp with time zone,
+    revert_report jsonb,
+    staged_purged_at timestamp with time zone,
     CONSTRAINT imports_counts_check CHECK (((rows_total >= 0) AND (rows_processed >= 0) AND (created_count >= 0) AND (updated_count >= 0) AND (unchanged_count >= 0) AND (rejected_count >= 0))),
-    CONSTRAINT imports_delimiter_check CHECK ((delimiter = ANY (ARRAY[','::text, ';'::text, '	'::text]))),
+    CONSTRAINT imports_delimiter_check CHECK ((delimiter = ANY (ARRAY[','::text, ';'::text, '	'::text, '|'::text]))),
     CONSTRAINT imports_file_name_check CHECK (((char_length(file_name) >= 1) AND (char_length(file_name) <= 255))),
-    CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['uploaded'::text, 'mapped'::text, 'validating'::text, 'validated'::text, 'committing'::text, 'committed'::text, 'failed'::text, 'cancelled'::text])))
+    CONSTRAINT imports_format_check CHECK ((format = ANY (ARRAY['csv'::text, 'xlsx'::text]))),
+    CONSTRAINT imports_job_check CHECK ((job = ANY (ARRAY['validate'::text, 'commit'::text, 'revert'::text]))),
+    CONSTRAINT imports_job_pair_check CHECK (((job IS NULL) = (job_state IS NULL))),
+    CONSTRAINT imports_job_state_check CHECK ((job_state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT imports_status_check CHECK ((status = ANY (ARRAY['uploading'::text, 'uploaded'::text, 'mapped'::text, 'validating'::text, 'validated'::text, 'committing'::text, 'committed'::text, 'reverting'::text, 'reverted'::text, 'failed'::text, 'cancelled'::text])))
 );
 
 ALTER TABLE ONLY crm.imports FORCE ROW LEVEL SECURITY;
@@ -1110,11 +1246,39 @@ ALTER TABLE ONLY crm.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (organisation_id, id);
 
 --
+-- Name: import_changes import_changes_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_changes
+    ADD CONSTRAINT import_changes_pkey PRIMARY KEY (organisation_id, import_id, table_name, row_id);
+
+--
 -- Name: import_errors import_errors_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
 --
 
 ALTER TABLE ONLY crm.import_errors
     ADD CONSTRAINT import_errors_pkey PRIMARY KEY (organisation_id, id);
+
+--
+-- Name: import_mappings import_mappings_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_mappings
+    ADD CONSTRAINT import_mappings_pkey PRIMARY KEY (organisation_id, id);
+
+--
+-- Name: import_mappings import_mappings_signature_key; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_mappings
+    ADD CONSTRAINT import_mappings_signature_key UNIQUE (organisation_id, header_signature);
+
+--
+-- Name: import_records import_records_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_records
+    ADD CONSTRAINT import_records_pkey PRIMARY KEY (organisation_id, import_id, row_number);
 
 --
 -- Name: import_rows import_rows_pkey; Type: CONSTRAINT; Schema: crm; Owner: -
@@ -1446,10 +1610,28 @@ CREATE INDEX idempotency_keys_expiry_idx ON crm.idempotency_keys USING btree (or
 CREATE INDEX import_errors_import_idx ON crm.import_errors USING btree (organisation_id, import_id, row_number);
 
 --
+-- Name: import_records_company_key_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX import_records_company_key_idx ON crm.import_records USING btree (organisation_id, import_id, company_key);
+
+--
+-- Name: import_records_person_key_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX import_records_person_key_idx ON crm.import_records USING btree (organisation_id, import_id, person_key);
+
+--
 -- Name: imports_campaign_idx; Type: INDEX; Schema: crm; Owner: -
 --
 
 CREATE INDEX imports_campaign_idx ON crm.imports USING btree (organisation_id, campaign_id);
+
+--
+-- Name: imports_jobs_idx; Type: INDEX; Schema: crm; Owner: -
+--
+
+CREATE INDEX imports_jobs_idx ON crm.imports USING btree (organisation_id, job_state, lease_expires_at) WHERE (job_state = ANY (ARRAY['queued'::text, 'running'::text]));
 
 --
 -- Name: imports_list_idx; Type: INDEX; Schema: crm; Owner: -
@@ -1668,12 +1850,6 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit.audit_log FOR EACH
 CREATE TRIGGER audit_delete AFTER DELETE ON crm.companies REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
--- Name: imports audit_delete; Type: TRIGGER; Schema: crm; Owner: -
---
-
-CREATE TRIGGER audit_delete AFTER DELETE ON crm.imports REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
-
---
 -- Name: people audit_delete; Type: TRIGGER; Schema: crm; Owner: -
 --
 
@@ -1690,12 +1866,6 @@ CREATE TRIGGER audit_delete AFTER DELETE ON crm.positions REFERENCING OLD TABLE 
 --
 
 CREATE TRIGGER audit_insert AFTER INSERT ON crm.companies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
-
---
--- Name: imports audit_insert; Type: TRIGGER; Schema: crm; Owner: -
---
-
-CREATE TRIGGER audit_insert AFTER INSERT ON crm.imports REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
 -- Name: people audit_insert; Type: TRIGGER; Schema: crm; Owner: -
@@ -1716,12 +1886,6 @@ CREATE TRIGGER audit_insert AFTER INSERT ON crm.positions REFERENCING NEW TABLE 
 CREATE TRIGGER audit_update AFTER UPDATE ON crm.companies REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
 
 --
--- Name: imports audit_update; Type: TRIGGER; Schema: crm; Owner: -
---
-
-CREATE TRIGGER audit_update AFTER UPDATE ON crm.imports REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit.capture_changes('organisation_id');
-
---
 -- Name: people audit_update; Type: TRIGGER; Schema: crm; Owner: -
 --
 
@@ -1738,6 +1902,12 @@ CREATE TRIGGER audit_update AFTER UPDATE ON crm.positions REFERENCING OLD TABLE 
 --
 
 CREATE TRIGGER companies_touch BEFORE UPDATE ON crm.companies FOR EACH ROW EXECUTE FUNCTION iam.touch_updated_at();
+
+--
+-- Name: import_mappings import_mappings_touch; Type: TRIGGER; Schema: crm; Owner: -
+--
+
+CREATE TRIGGER import_mappings_touch BEFORE UPDATE ON crm.import_mappings FOR EACH ROW EXECUTE FUNCTION iam.touch_updated_at();
 
 --
 -- Name: imports imports_touch; Type: TRIGGER; Schema: crm; Owner: -
@@ -2091,11 +2261,39 @@ ALTER TABLE ONLY crm.idempotency_keys
     ADD CONSTRAINT idempotency_keys_user_fkey FOREIGN KEY (user_id) REFERENCES iam.users(id) ON DELETE CASCADE;
 
 --
+-- Name: import_changes import_changes_import_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_changes
+    ADD CONSTRAINT import_changes_import_fkey FOREIGN KEY (organisation_id, import_id) REFERENCES crm.imports(organisation_id, id) ON DELETE CASCADE;
+
+--
 -- Name: import_errors import_errors_import_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
 --
 
 ALTER TABLE ONLY crm.import_errors
     ADD CONSTRAINT import_errors_import_fkey FOREIGN KEY (organisation_id, import_id) REFERENCES crm.imports(organisation_id, id) ON DELETE CASCADE;
+
+--
+-- Name: import_mappings import_mappings_confirmed_by_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_mappings
+    ADD CONSTRAINT import_mappings_confirmed_by_fkey FOREIGN KEY (confirmed_by) REFERENCES iam.users(id) ON DELETE SET NULL;
+
+--
+-- Name: import_mappings import_mappings_organisation_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_mappings
+    ADD CONSTRAINT import_mappings_organisation_fkey FOREIGN KEY (organisation_id) REFERENCES iam.organisations(id) ON DELETE CASCADE;
+
+--
+-- Name: import_records import_records_import_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
+--
+
+ALTER TABLE ONLY crm.import_records
+    ADD CONSTRAINT import_records_import_fkey FOREIGN KEY (organisation_id, import_id) REFERENCES crm.imports(organisation_id, id) ON DELETE CASCADE;
 
 --
 -- Name: import_rows import_rows_import_fkey; Type: FK CONSTRAINT; Schema: crm; Owner: -
@@ -2388,16 +2586,46 @@ CREATE POLICY tenant_isolation ON audit.audit_log FOR SELECT USING ((organisatio
 ALTER TABLE crm.companies ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: imports definer_claim; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY definer_claim ON crm.imports FOR SELECT TO prospectflow_definer USING (true);
+
+--
+-- Name: imports definer_lease; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY definer_lease ON crm.imports FOR UPDATE TO prospectflow_definer USING (true) WITH CHECK (true);
+
+--
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: crm; Owner: -
 --
 
 ALTER TABLE crm.idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: import_changes; Type: ROW SECURITY; Schema: crm; Owner: -
+--
+
+ALTER TABLE crm.import_changes ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: import_errors; Type: ROW SECURITY; Schema: crm; Owner: -
 --
 
 ALTER TABLE crm.import_errors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: import_mappings; Type: ROW SECURITY; Schema: crm; Owner: -
+--
+
+ALTER TABLE crm.import_mappings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: import_records; Type: ROW SECURITY; Schema: crm; Owner: -
+--
+
+ALTER TABLE crm.import_records ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: import_rows; Type: ROW SECURITY; Schema: crm; Owner: -
@@ -2436,10 +2664,28 @@ CREATE POLICY tenant_isolation ON crm.companies USING ((organisation_id = ( SELE
 CREATE POLICY tenant_isolation ON crm.idempotency_keys USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
+-- Name: import_changes tenant_isolation; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON crm.import_changes USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
 -- Name: import_errors tenant_isolation; Type: POLICY; Schema: crm; Owner: -
 --
 
 CREATE POLICY tenant_isolation ON crm.import_errors USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
+-- Name: import_mappings tenant_isolation; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON crm.import_mappings USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
+
+--
+-- Name: import_records tenant_isolation; Type: POLICY; Schema: crm; Owner: -
+--
+
+CREATE POLICY tenant_isolation ON crm.import_records USING ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id))) WITH CHECK ((organisation_id = ( SELECT iam.current_organisation_id() AS current_organisation_id)));
 
 --
 -- Name: import_rows tenant_isolation; Type: POLICY; Schema: crm; Owner: -
@@ -2774,6 +3020,20 @@ REVOKE ALL ON FUNCTION audit.attach(p_table regclass, p_tenant_column text) FROM
 REVOKE ALL ON FUNCTION audit.capture_changes() FROM PUBLIC;
 
 --
+-- Name: FUNCTION claim_import_job(p_worker text, p_lease_seconds integer, p_max_attempts integer); Type: ACL; Schema: crm; Owner: -
+--
+
+REVOKE ALL ON FUNCTION crm.claim_import_job(p_worker text, p_lease_seconds integer, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION crm.claim_import_job(p_worker text, p_lease_seconds integer, p_max_attempts integer) TO prospectflow_app;
+
+--
+-- Name: FUNCTION imports_to_purge(p_retention_seconds integer, p_limit integer); Type: ACL; Schema: crm; Owner: -
+--
+
+REVOKE ALL ON FUNCTION crm.imports_to_purge(p_retention_seconds integer, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION crm.imports_to_purge(p_retention_seconds integer, p_limit integer) TO prospectflow_app;
+
+--
 -- Name: FUNCTION search_key(p_value text); Type: ACL; Schema: crm; Owner: -
 --
 
@@ -2869,11 +3129,32 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.idempotency_keys TO prospectflow_
 GRANT SELECT ON TABLE crm.idempotency_keys TO prospectflow_readonly;
 
 --
+-- Name: TABLE import_changes; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.import_changes TO prospectflow_app;
+GRANT SELECT ON TABLE crm.import_changes TO prospectflow_readonly;
+
+--
 -- Name: TABLE import_errors; Type: ACL; Schema: crm; Owner: -
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.import_errors TO prospectflow_app;
 GRANT SELECT ON TABLE crm.import_errors TO prospectflow_readonly;
+
+--
+-- Name: TABLE import_mappings; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.import_mappings TO prospectflow_app;
+GRANT SELECT ON TABLE crm.import_mappings TO prospectflow_readonly;
+
+--
+-- Name: TABLE import_records; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.import_records TO prospectflow_app;
+GRANT SELECT ON TABLE crm.import_records TO prospectflow_readonly;
 
 --
 -- Name: TABLE import_rows; Type: ACL; Schema: crm; Owner: -
@@ -2888,6 +3169,61 @@ GRANT SELECT ON TABLE crm.import_rows TO prospectflow_readonly;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE crm.imports TO prospectflow_app;
 GRANT SELECT ON TABLE crm.imports TO prospectflow_readonly;
+GRANT SELECT ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.status; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.finished_at; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(finished_at) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.updated_at; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(updated_at) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.job_state; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(job_state) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.job_error; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(job_error) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.lease_owner; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(lease_owner) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.lease_expires_at; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(lease_expires_at) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.job_attempts; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(job_attempts) ON TABLE crm.imports TO prospectflow_definer;
+
+--
+-- Name: COLUMN imports.job_started_at; Type: ACL; Schema: crm; Owner: -
+--
+
+GRANT UPDATE(job_started_at) ON TABLE crm.imports TO prospectflow_definer;
 
 --
 -- Name: TABLE people; Type: ACL; Schema: crm; Owner: -

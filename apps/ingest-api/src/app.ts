@@ -9,6 +9,7 @@ import { registerCampaignRoutes } from './components/campaigns/campaigns.routes.
 import { registerHealthRoutes } from './components/health/health.routes.js';
 import type { HealthCheck } from './components/health/health.service.js';
 import { registerCrmRoutes } from './components/crm/crm.routes.js';
+import { registerImportRoutes } from './components/imports/imports.routes.js';
 import { registerIngestRoutes } from './components/ingest/ingest.routes.js';
 import { registerMeRoutes } from './components/me/me.routes.js';
 import { registerOrganisationRoutes } from './components/organisations/organisations.routes.js';
@@ -184,6 +185,18 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: config.ingest.bodyLimitBytes,
   });
   registerCrmRoutes(v1, { pool, statementTimeoutMs: config.database.statementTimeoutMs });
+  registerImportRoutes(v1, {
+    pool,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    maxBytes: config.imports.maxBytes,
+    limits: {
+      maxCells: config.imports.maxCells,
+      maxUncompressedBytes: config.imports.maxUncompressedBytes,
+      maxColumns: config.imports.maxColumns,
+      maxCellChars: 100_000,
+    },
+    revertWindowDays: config.imports.revertWindowDays,
+  });
 
   const access = {
     user: [auth.authenticate],

@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   environment['HOST'] ??= '127.0.0.1';
   environment['PORT'] ??= '3000';
   environment['LOG_LEVEL'] ??= 'warn';
+  // One command runs everything: the import worker lives in the API process here.
+  environment['WORKER_IN_PROCESS'] ??= 'true';
 
   let running: RunningServer;
   try {

@@ -10,6 +10,7 @@ import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../app.js';
+import { buildWorker, type Worker } from '../worker.js';
 import { createPixelHandler, withPixelFrontDoor } from '../components/tracking/pixel.js';
 import { PixelRecorder } from '../components/tracking/recorder.js';
 import type { AppConfig } from './config/config.js';
@@ -24,6 +25,8 @@ export interface Service {
   auth: Auth;
   pool: Pool;
   redis: RedisClient | null;
+  /** The in-process import worker (WORKER_IN_PROCESS, `npm start`), or null. */
+  worker: Worker | null;
   /** Buffers pixel opens and writes them in batches; close() flushes it before the pool ends. */
   pixelRecorder: PixelRecorder;
   /** Resolves once the signing keys are cached (retried in the background until then) and Redis is connected. */
@@ -128,8 +131,12 @@ export function buildService(config: AppConfig, logger: Logger): Service {
       ? Promise.resolve()
       : new Promise<void>((resolve) => redis.once('ready', () => resolve()));
 
+  const worker = config.worker.inProcess ? buildWorker(config, logger) : null;
+  worker?.runner.start();
+
   return {
     app,
+    worker,
     auth,
     pool,
     redis,
@@ -139,6 +146,7 @@ export function buildService(config: AppConfig, logger: Logger): Service {
     close: async () => {
       stopped = true;
       // In-flight requests have drained (server.ts); the opens they left are written before the pool ends.
+      await worker?.close();
       await pixelRecorder.close();
       await Promise.allSettled([pool.end(), redis?.quit()]);
     },

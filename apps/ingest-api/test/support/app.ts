@@ -17,6 +17,8 @@ export interface TestApi {
   issuer: LocalTokenIssuer;
   /** A fresh ID token for an e-mail (one sign-in per call unless originJti is given). */
   token(email: string, options?: { originJti?: string }): string;
+  /** The environment the API was built from (for child processes: a worker, a server). */
+  environment: Readonly<Record<string, string>>;
   /** Another instance of the API on the same database, Redis and keys (horizontal scaling tests). */
   another(overrides?: Record<string, string>): Promise<Service>;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ export async function startTestApi(
     service,
     db,
     issuer,
+    environment,
     token: (email, tokenOptions = {}) =>
       issuer.mintIdToken({
         sub: `sub-${email}`,

@@ -72,6 +72,21 @@ export async function seedTenant(pool: Pool, label: string): Promise<SeededTenan
         [organisationId, importId],
       );
       await sql.query(
+        `INSERT INTO crm.import_records (organisation_id, import_id, row_number, record, company_key)
+       VALUES ($1, $2, 1, '{"company": {"name": "Seed"}}', 'd:seed.example')`,
+        [organisationId, importId],
+      );
+      await sql.query(
+        `INSERT INTO crm.import_changes (organisation_id, import_id, table_name, row_id, operation, new_values)
+       VALUES ($1, $2, 'companies', $3, 'created', '{}')`,
+        [organisationId, importId, companyId],
+      );
+      await sql.query(
+        `INSERT INTO crm.import_mappings (organisation_id, header_signature, headers, mapping)
+       VALUES ($1, 'seed', '["SIREN"]', '{"SIREN": "company.siren"}')`,
+        [organisationId],
+      );
+      await sql.query(
         `INSERT INTO crm.idempotency_keys (organisation_id, user_id, idempotency_key, request_hash)
        VALUES ($1, $2, 'seed-key', 'seed-hash')`,
         [organisationId, ownerId],

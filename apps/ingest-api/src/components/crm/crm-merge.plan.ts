@@ -246,3 +246,24 @@ export const rejection = (path: string, code: string, message: string): RecordPr
   message,
   severity: 'error',
 });
+
+/**
+ * The natural key a record is matched by first (`s:` SIREN, `d:` domain, `p:` Pharow id), as the merge
+ * matches it; what file validation groups duplicates by.
+ */
+export function companyKeyOf(record: CleanRecord): string | null {
+  const company = record.company;
+  if (!company) return null;
+  const siren = str(company['siren']);
+  const domain = str(company['domain']);
+  const pharow = str(company['pharow_company_id']);
+  return siren ? `s:${siren}` : domain ? `d:${lower(domain)}` : pharow ? `p:${pharow}` : null;
+}
+
+/** A person's first natural key: `e:` the position's e-mail (lower case), else `l:` the LinkedIn URL. */
+export function personKeyOf(record: CleanRecord): string | null {
+  if (!record.person) return null;
+  const email = str(record.position?.['email']);
+  const linkedin = str(record.person['linkedin_url']);
+  return email ? `e:${lower(email)}` : linkedin ? `l:${linkedin}` : null;
+}

@@ -31,6 +31,9 @@ export interface EntityOutcome {
   outcome: Outcome;
   /** API names of the fields this batch wrote (all given fields of a created entity). */
   changed: string[];
+  /** The written columns' values before (null for a created row) and after: what an undo needs. */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
 }
 
 export interface MergeResult {
@@ -120,11 +123,11 @@ function buildUpdate(spec: TableSpec): string {
     .join(',\n           ');
   return `UPDATE ${spec.table} AS t
      SET ${columns.map((c) => `${c.name} = coalesce(d.${c.name}, t.${c.name})`).join(', ')}
-    FROM (SELECT i.*, array_remove(ARRAY[${changed}]::text[], NULL) AS changed
+    FROM (SELECT i.*, array_remove(ARRAY[${changed}]::text[], NULL) AS changed, to_jsonb(cur) AS old_row
             FROM unnest(${unnestTypes}) AS i(${aliases})
             JOIN ${spec.table} cur ON cur.id = i.id) AS d
    WHERE t.id = d.id AND cardinality(d.changed) > 0
-  RETURNING t.id, d.changed`;
+  RETURNING t.id, d.changed, d.old_row`;
 }
 
 function buildInsert(spec: TableSpec): string {
@@ -167,17 +170,24 @@ async function write(
   const outcomes = new Map<string, EntityOutcome>();
   const existing = planned.filter((row) => row.existing);
   const created = planned.filter((row) => !row.existing);
-  for (const row of existing) outcomes.set(row.id, { id: row.id, outcome: 'unchanged', changed: [] });
+  for (const row of existing) {
+    outcomes.set(row.id, { id: row.id, outcome: 'unchanged', changed: [], before: null, after: {} });
+  }
+  const byId = new Map(planned.map((row) => [row.id, row]));
+  const pick = (source: Record<string, unknown>, columns: readonly string[]) =>
+    Object.fromEntries(columns.map((name) => [name, source[name] ?? null]));
   if (existing.length > 0) {
-    const updated = await sql.any<{ id: string; changed: string[] }>(statements.update, [
-      existing.map((row) => row.id),
-      ...spec.columns.map((c) => column(existing, c.name)),
-    ]);
+    const updated = await sql.any<{ id: string; changed: string[]; old_row: Record<string, unknown> }>(
+      statements.update,
+      [existing.map((row) => row.id), ...spec.columns.map((c) => column(existing, c.name))],
+    );
     for (const row of updated) {
       outcomes.set(row.id, {
         id: row.id,
         outcome: 'updated',
         changed: row.changed.map((name) => fieldName(spec.entity, name)),
+        before: pick(row.old_row, row.changed),
+        after: pick(byId.get(row.id)?.values ?? {}, row.changed),
       });
     }
   }
@@ -189,13 +199,14 @@ async function write(
       ...linkNames.map((name) => created.map((row) => links(row)[name] ?? null)),
       ...spec.columns.map((c) => column(created, c.name)),
     ]);
-    const byId = new Map(created.map((row) => [row.id, row]));
     for (const { id } of inserted) {
       const values = byId.get(id)?.values ?? {};
       outcomes.set(id, {
         id,
         outcome: 'created',
         changed: Object.keys(values).map((name) => fieldName(spec.entity, name)),
+        before: null,
+        after: { ...values },
       });
     }
   }
@@ -472,7 +483,8 @@ export async function mergeRecords(
       personId,
       companyId,
       members: [],
-      existing: (companyMatch.get(company.id) ?? null) !== null && (personMatch.get(person.id) ?? null) !== null,
+      existing:
+        (companyMatch.get(company.id) ?? null) !== null && (personMatch.get(person.id) ?? null) !== null,
     };
     pair.members.push(member);
     pairs.set(key, pair);

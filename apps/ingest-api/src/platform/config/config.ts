@@ -81,6 +81,19 @@ const variablesSchema = z.object({
   TRACKING_FLUSH_BATCH_MAX: integer(1000, 1, 10_000),
   TRACKING_FLUSH_INTERVAL_MS: integer(1000, 10, 60_000),
   TRACKING_SCANNER_WINDOW_SECONDS: integer(10, 0, 3600),
+
+  IMPORT_MAX_BYTES: integer(512 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+  IMPORT_MAX_UNCOMPRESSED_BYTES: integer(1024 * 1024 * 1024, 1024, 32 * 1024 * 1024 * 1024),
+  IMPORT_MAX_CELLS: integer(100_000_000, 1, 2_000_000_000),
+  IMPORT_MAX_COLUMNS: integer(200, 1, 16_384),
+  IMPORT_RETENTION_HOURS: integer(72, 1, 24 * 90),
+  IMPORT_REVERT_WINDOW_DAYS: integer(30, 0, 3650),
+  IMPORT_CAMPAIGN_WINDOW_DAYS: integer(90, 0, 3650),
+  IMPORT_COMMIT_TIMEOUT_MS: integer(30 * 60 * 1000, 1000, 24 * 3600 * 1000),
+  WORKER_IN_PROCESS: bool(false),
+  WORKER_POOL_MAX: integer(4, 1, 100),
+  WORKER_POLL_INTERVAL_MS: integer(250, 10, 60_000),
+  WORKER_LEASE_SECONDS: integer(30, 2, 3600),
 });
 
 /** Every environment variable the API reads (the README's configuration table lists each one). */
@@ -152,6 +165,23 @@ export interface AppConfig {
   readonly health: { readonly timeoutMs: number; readonly slowMs: number };
   readonly shutdownTimeoutMs: number;
   readonly outreach: { readonly enrolMaxPerCall: number };
+  readonly imports: {
+    readonly maxBytes: number;
+    readonly maxUncompressedBytes: number;
+    readonly maxCells: number;
+    readonly maxColumns: number;
+    readonly retentionSeconds: number;
+    readonly revertWindowDays: number;
+    readonly campaignWindowDays: number;
+    readonly commitTimeoutMs: number;
+  };
+  readonly worker: {
+    /** Run a worker inside the API process (`npm start`); production runs `worker.js` on its own. */
+    readonly inProcess: boolean;
+    readonly poolMax: number;
+    readonly pollIntervalMs: number;
+    readonly leaseSeconds: number;
+  };
   readonly tracking: {
     /** Keys the visitor hash; null outside production means a random secret per process. */
     readonly visitorSecret: string | null;
@@ -247,6 +277,22 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     health: { timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS, slowMs: env.HEALTH_SLOW_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     outreach: { enrolMaxPerCall: env.OUTREACH_ENROL_MAX_PER_CALL },
+    imports: {
+      maxBytes: env.IMPORT_MAX_BYTES,
+      maxUncompressedBytes: env.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      maxCells: env.IMPORT_MAX_CELLS,
+      maxColumns: env.IMPORT_MAX_COLUMNS,
+      retentionSeconds: env.IMPORT_RETENTION_HOURS * 3600,
+      revertWindowDays: env.IMPORT_REVERT_WINDOW_DAYS,
+      campaignWindowDays: env.IMPORT_CAMPAIGN_WINDOW_DAYS,
+      commitTimeoutMs: env.IMPORT_COMMIT_TIMEOUT_MS,
+    },
+    worker: {
+      inProcess: env.WORKER_IN_PROCESS,
+      poolMax: env.WORKER_POOL_MAX,
+      pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
+      leaseSeconds: env.WORKER_LEASE_SECONDS,
+    },
     tracking: {
       visitorSecret: env.TRACKING_VISITOR_SECRET ?? null,
       bufferMax: env.TRACKING_BUFFER_MAX,

@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { PoolClient, QueryResultRow } from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { DatabaseError, NoRowError, TooManyRowsError, translateDatabaseError } from './errors.js';
 
 /**
@@ -16,6 +19,12 @@ export interface Sql {
   maybeOne<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<R | null>;
   /** Any number of rows. */
   any<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Streams `source` into a `COPY ... FROM STDIN` statement with backpressure; resolves with the rows copied.
+   * PostgreSQL refuses COPY into a table with row-level security, so the target is a transaction-local
+   * temporary table (see `platform/db/copy.ts`).
+   */
+  copyFrom(statement: string, source: Readable): Promise<number>;
 }
 
 /** An Sql bound to a client until the transaction ends; using it afterwards is a bug and throws. */
@@ -41,6 +50,20 @@ export class TransactionSql implements Sql {
     try {
       const result = await client.query<R>({ text, values: values as unknown[] });
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
+  async copyFrom(statement: string, source: Readable): Promise<number> {
+    const client = this.#client;
+    if (client === null) {
+      throw new DatabaseError('this transaction has ended; its Sql handle cannot be used any more');
+    }
+    const copy = client.query(copyFromStdin(statement));
+    try {
+      await pipeline(source, copy);
+      return copy.rowCount;
     } catch (error) {
       throw translateDatabaseError(error);
     }

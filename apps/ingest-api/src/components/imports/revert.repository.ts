@@ -1,0 +1,193 @@
+import type { Sql } from '../../platform/db/index.js';
+import type { EntityOutcome, MergeResult } from '../crm/crm-merge.repository.js';
+
+/**
+ * What a commit changed (crm.import_changes) and the undo that reads it back. Rows a commit created are
+ * recognised by their `updated_at`: the commit's transaction wrote them at `crm.imports.committed_at`, so a
+ * later value means someone changed them since.
+ */
+
+type TableName = 'companies' | 'people' | 'positions';
+
+const TABLE_OF: Record<'company' | 'person' | 'position', TableName> = {
+  company: 'companies',
+  person: 'people',
+  position: 'positions',
+};
+
+/** The columns an import can write, per table (the merge's columns): what an undo may restore. */
+const COLUMNS: Record<TableName, readonly string[]> = {
+  companies: [
+    'pharow_company_id',
+    'siren',
+    'hq_siret',
+    'name',
+    'brand_name',
+    'naf_code',
+    'naf_nomenclature',
+    'activity',
+    'employee_range',
+    'annual_revenue_eur',
+    'main_phone',
+    'generic_email',
+    'website_url',
+    'domain',
+    'linkedin_url',
+    'hq_address',
+    'hq_postal_code',
+    'hq_city',
+    'hq_country',
+  ],
+  people: ['first_name', 'last_name', 'salutation', 'linkedin_url', 'mobile_phone'],
+  positions: ['job_title', 'email', 'email_status', 'email_reliability', 'source', 'source_list'],
+};
+
+/**
+ * Records, set-based, what one chunk of a commit created or changed. A row changed by several chunks keeps
+ * its first old values and its last new ones; a row the import created stays "created".
+ */
+export async function recordChanges(
+  sql: Sql,
+  organisationId: string,
+  importId: string,
+  results: readonly MergeResult[],
+): Promise<void> {
+  const changes = new Map<string, { table: TableName; outcome: EntityOutcome }>();
+  for (const result of results) {
+    for (const part of ['company', 'person', 'position'] as const) {
+      const outcome = result[part];
+      if (!outcome || outcome.outcome === 'unchanged') continue;
+      changes.set(`${part}/${outcome.id}`, { table: TABLE_OF[part], outcome });
+    }
+  }
+  if (changes.size === 0) return;
+  const list = [...changes.values()];
+  await sql.query(
+    `INSERT INTO crm.import_changes (organisation_id, import_id, table_name, row_id, operation, old_values, new_values)
+     SELECT $1, $2, c.table_name, c.row_id, c.operation, c.old_values, c.new_values
+       FROM unnest($3::text[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])
+            AS c(table_name, row_id, operation, old_values, new_values)
+     ON CONFLICT (organisation_id, import_id, table_name, row_id) DO UPDATE
+        SET old_values = CASE WHEN crm.import_changes.operation = 'created' THEN NULL
+                              ELSE excluded.old_values || crm.import_changes.old_values END,
+            new_values = crm.import_changes.new_values || excluded.new_values`,
+    [
+      organisationId,
+      importId,
+      list.map((c) => c.table),
+      list.map((c) => c.outcome.id),
+      list.map((c) => (c.outcome.outcome === 'created' ? 'created' : 'updated')),
+      list.map((c) => (c.outcome.before === null ? null : JSON.stringify(c.outcome.before))),
+      list.map((c) => JSON.stringify(c.outcome.after)),
+    ],
+  );
+}
+
+export interface RevertConflict {
+  table: TableName;
+  id: string;
+  field: string | null;
+  reason: 'changed_since' | 'deleted_since' | 'still_referenced';
+}
+
+export interface RevertReport {
+  restoredRows: number;
+  restoredFields: number;
+  deleted: Record<TableName, number>;
+  conflictCount: number;
+  /** The first 1,000 conflicts. */
+  conflicts: RevertConflict[];
+}
+
+const MAX_LISTED_CONFLICTS = 1000;
+
+/**
+ * Undoes a committed import in the caller's transaction: each field it updated is set back to its old value
+ * when it still holds the value the import wrote (otherwise a conflict, left as it is); each record it
+ * created is deleted when nobody changed it since and nothing else refers to it (otherwise a conflict).
+ * Running it twice changes nothing the second time: restored fields no longer hold the imported value, and
+ * deleted rows are gone.
+ */
+export async function revertImport(sql: Sql, importId: string): Promise<RevertReport> {
+  const report: RevertReport = {
+    restoredRows: 0,
+    restoredFields: 0,
+    deleted: { companies: 0, people: 0, positions: 0 },
+    conflictCount: 0,
+    conflicts: [],
+  };
+  const conflict = (entry: RevertConflict) => {
+    report.conflictCount += 1;
+    if (report.conflicts.length < MAX_LISTED_CONFLICTS) report.conflicts.push(entry);
+  };
+
+  for (const table of ['positions', 'people', 'companies'] as const) {
+    const columns = COLUMNS[table];
+    // Fields the import wrote that still hold its value are restored; the others are conflicts.
+    const rows = await sql.any<{
+      row_id: string;
+      restore: Record<string, unknown> | null;
+      changed: string[] | null;
+      missing: boolean;
+    }>(
+      `WITH c AS (SELECT row_id, old_values, new_values FROM crm.import_changes
+                   WHERE import_id = $1 AND table_name = $2 AND operation = 'updated'),
+            f AS (SELECT c.row_id, k.key, k.value AS imported, c.old_values -> k.key AS old_value,
+                         to_jsonb(t) -> k.key AS current, t.id IS NULL AS missing
+                    FROM c CROSS JOIN LATERAL jsonb_each(c.new_values) k
+                    LEFT JOIN crm.${table} t ON t.id = c.row_id)
+       SELECT row_id, bool_or(missing) AS missing,
+              jsonb_object_agg(key, old_value) FILTER (WHERE NOT missing AND current = imported) AS restore,
+              array_agg(key) FILTER (WHERE NOT missing AND current IS DISTINCT FROM imported) AS changed
+         FROM f GROUP BY row_id`,
+      [importId, table],
+    );
+    for (const row of rows) {
+      if (row.missing) conflict({ table, id: row.row_id, field: null, reason: 'deleted_since' });
+      for (const field of row.changed ?? [])
+        conflict({ table, id: row.row_id, field, reason: 'changed_since' });
+    }
+    const restorable = rows.filter((row) => row.restore !== null);
+    if (restorable.length > 0) {
+      await sql.query(
+        `UPDATE crm.${table} AS t SET (${columns.join(', ')}) =
+                (SELECT ${columns.map((c) => `r.${c}`).join(', ')} FROM jsonb_populate_record(t, d.restore) r)
+           FROM unnest($1::uuid[], $2::jsonb[]) AS d(id, restore)
+          WHERE t.id = d.id`,
+        [restorable.map((row) => row.row_id), restorable.map((row) => JSON.stringify(row.restore))],
+      );
+      report.restoredRows += restorable.length;
+      report.restoredFields += restorable.reduce(
+        (sum, row) => sum + Object.keys(row.restore ?? {}).length,
+        0,
+      );
+    }
+
+    // Created rows: deleted when untouched since the commit and not referenced by anything that stays.
+    const referenced =
+      table === 'positions'
+        ? 'false'
+        : `EXISTS (SELECT 1 FROM crm.positions p WHERE p.${table === 'people' ? 'person_id' : 'company_id'} = t.id)`;
+    const created = await sql.any<{ id: string; changed: boolean; referenced: boolean }>(
+      `SELECT t.id, t.updated_at > i.committed_at AS changed, ${referenced} AS referenced
+         FROM crm.import_changes c
+         JOIN crm.imports i ON i.id = c.import_id
+         JOIN crm.${table} t ON t.id = c.row_id
+        WHERE c.import_id = $1 AND c.table_name = $2 AND c.operation = 'created'`,
+      [importId, table],
+    );
+    const deletable: string[] = [];
+    for (const row of created) {
+      if (row.changed) conflict({ table, id: row.id, field: null, reason: 'changed_since' });
+      else if (row.referenced) conflict({ table, id: row.id, field: null, reason: 'still_referenced' });
+      else deletable.push(row.id);
+    }
+    if (deletable.length > 0) {
+      const { rowCount } = await sql.query(`DELETE FROM crm.${table} WHERE id = ANY($1::uuid[])`, [
+        deletable,
+      ]);
+      report.deleted[table] = rowCount;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../../platform/db/index.js';
+import { arrayLiteral, copyLine, copySource } from '../../platform/db/copy.js';
+import type { CleanRecord } from '../crm/crm-record.js';
+
+/**
+ * Staged rows, clean records and row problems of an import, written with COPY. PostgreSQL refuses COPY into
+ * a table with row-level security, so each write copies into a temporary table of this transaction and
+ * inserts from it: the tenant policy's WITH CHECK applies to that INSERT (ADR 0061).
+ */
+
+async function viaTemporaryTable(
+  sql: Sql,
+  definition: string,
+  columns: string,
+  lines: Iterable<string>,
+  insert: (table: string) => string,
+  values: readonly unknown[],
+): Promise<number> {
+  const table = `pf_stage_${randomUUID().replace(/-/g, '')}`;
+  await sql.query(`CREATE TEMPORARY TABLE ${table} (${definition}) ON COMMIT DROP`);
+  await sql.copyFrom(`COPY ${table} (${columns}) FROM STDIN`, copySource(lines));
+  const { rowCount } = await sql.query(insert(table), values);
+  await sql.query(`DROP TABLE ${table}`);
+  return rowCount;
+}
+
+export interface StagedRow {
+  rowNumber: number;
+  cells: readonly string[];
+  /** How many cells the file's row had, when it was not the header's count (a ragged row). */
+  cellCount?: number | null;
+}
+
+/** Stages parsed rows; a row already staged (a retried batch) is left as it is. */
+export async function stageRows(
+  sql: Sql,
+  organisationId: string,
+  importId: string,
+  rows: readonly StagedRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  return viaTemporaryTable(
+    sql,
+    'row_number integer NOT NULL, raw text[] NOT NULL, data jsonb',
+    'row_number, raw, data',
+    rows.map((row) =>
+      copyLine([
+        row.rowNumber,
+        arrayLiteral(row.cells),
+        row.cellCount === undefined || row.cellCount === null
+          ? null
+          : JSON.stringify({ cellCount: row.cellCount }),
+      ]),
+    ),
+    (table) => `INSERT INTO crm.import_rows (organisation_id, import_id, row_number, raw, data)
+                SELECT $1::uuid, $2::uuid, row_number, raw, data FROM ${table}
+                ON CONFLICT (organisation_id, import_id, row_number) DO NOTHING`,
+    [organisationId, importId],
+  );
+}
+
+/** Staged rows after a row number, in order. */
+export async function readStaged(
+  sql: Sql,
+  importId: string,
+  afterRow: number,
+  limit: number,
+): Promise<StagedRow[]> {
+  const rows = await sql.any<{ row_number: number; raw: string[]; cell_count: number | null }>(
+    `SELECT row_number, raw, (data ->> 'cellCount')::int AS cell_count FROM crm.import_rows
+      WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3`,
+    [importId, afterRow, limit],
+  );
+  return rows.map((row) => ({ rowNumber: row.row_number, cells: row.raw, cellCount: row.cell_count }));
+}
+
+export async function firstStaged(sql: Sql, importId: string, limit: number): Promise<StagedRow[]> {
+  return readStaged(sql, importId, 0, limit);
+}
+
+export interface ValidRecord {
+  rowNumber: number;
+  record: CleanRecord;
+  companyKey: string | null;
+  personKey: string | null;
+}
+
+export async function writeRecords(
+  sql: Sql,
+  organisationId: string,
+  importId: string,
+  records: readonly ValidRecord[],
+): Promise<number> {
+  if (records.length === 0) return 0;
+  return viaTemporaryTable(
+    sql,
+    'row_number integer NOT NULL, record jsonb NOT NULL, company_key text, person_key text',
+    'row_number, record, company_key, person_key',
+    records.map((r) => copyLine([r.rowNumber, JSON.stringify(r.record), r.companyKey, r.personKey])),
+    (
+      table,
+    ) => `INSERT INTO crm.import_records (organisation_id, import_id, row_number, record, company_key, person_key)
+                SELECT $1::uuid, $2::uuid, row_number, record, company_key, person_key
+                  FROM ${table}
+                ON CONFLICT (organisation_id, import_id, row_number) DO NOTHING`,
+    [organisationId, importId],
+  );
+}
+
+export async function readRecords(
+  sql: Sql,
+  importId: string,
+  afterRow: number,
+  limit: number,
+): Promise<{ rowNumber: number; record: CleanRecord }[]> {
+  const rows = await sql.any<{ row_number: number; record: CleanRecord }>(
+    `SELECT row_number, record FROM crm.import_records WHERE import_id = $1 AND row_number > $2
+      ORDER BY row_number LIMIT $3`,
+    [importId, afterRow, limit],
+  );
+  return rows.map((row) => ({ rowNumber: row.row_number, record: row.record }));
+}
+
+export interface RowProblem {
+  rowNumber: number;
+  column: string | null;
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  rawValue: string | null;
+}
+
+export async function writeProblems(
+  sql: Sql,
+  organisationId: string,
+  importId: string,
+  problems: readonly RowProblem[],
+): Promise<number> {
+  if (problems.length === 0) return 0;
+  return viaTemporaryTable(
+    sql,
+    'row_number integer NOT NULL, column_name text, code text NOT NULL, severity text NOT NULL, message text NOT NULL, raw_value text',
+    'row_number, column_name, code, severity, message, raw_value',
+    problems.map((p) => copyLine([p.rowNumber, p.column, p.code, p.severity, p.message, p.rawValue])),
+    (
+      table,
+    ) => `INSERT INTO crm.import_errors (organisation_id, import_id, row_number, column_name, code, severity,
+                                               message, raw_value)
+                SELECT $1::uuid, $2::uuid, row_number, column_name, code, severity,
+                       message, raw_value FROM ${table}`,
+    [organisationId, importId],
+  );
+}
+
+export async function clearProblems(sql: Sql, importId: string): Promise<void> {
+  await sql.query('DELETE FROM crm.import_errors WHERE import_id = $1', [importId]);
+  await sql.query('DELETE FROM crm.import_records WHERE import_id = $1', [importId]);
+}
+
+/** Problems in row order, each with its row's original cells (when still staged), for the error CSV. */
+export async function readProblems(
+  sql: Sql,
+  importId: string,
+  after: { rowNumber: number; id: string } | null,
+  limit: number,
+): Promise<(RowProblem & { id: string; raw: string[] | null })[]> {
+  const rows = await sql.any<{
+    id: string;
+    row_number: number;
+    column_name: string | null;
+    code: string;
+    severity: 'error' | 'warning';
+    message: string;
+    raw_value: string | null;
+    raw: string[] | null;
+  }>(
+    `SELECT e.id, e.row_number, e.column_name, e.code, e.severity, e.message, e.raw_value, r.raw
+       FROM crm.import_errors e
+       LEFT JOIN crm.import_rows r ON r.import_id = e.import_id AND r.row_number = e.row_number
+      WHERE e.import_id = $1 AND ($2::int IS NULL OR (e.row_number, e.id) > ($2::int, $3::uuid))
+      ORDER BY e.row_number, e.id LIMIT $4`,
+    [importId, after?.rowNumber ?? null, after?.id ?? null, limit],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    rowNumber: row.row_number,
+    column: row.column_name,
+    code: row.code,
+    severity: row.severity,
+    message: row.message,
+    rawValue: row.raw_value,
+    raw: row.raw,
+  }));
+}
