@@ -75,11 +75,13 @@ interface CpuPerRequest {
   node: number;
   postgres: number;
   pgbouncer: number;
+  /** The shared redis-server: what other users of it do meanwhile is counted too, in every variant alike. */
+  redis: number;
 }
 interface Measured extends LoadResult {
   cpu: CpuPerRequest;
 }
-const totalCpu = (cpu: CpuPerRequest) => cpu.node + cpu.postgres + cpu.pgbouncer;
+const totalCpu = (cpu: CpuPerRequest) => cpu.node + cpu.postgres + cpu.pgbouncer + cpu.redis;
 
 async function seed(api: BenchApi, owner: string, organisationId: string, count: number): Promise<void> {
   const records = generateProspects({ count, seed: 7 });
@@ -199,10 +201,12 @@ async function main(): Promise<void> {
       });
     }
     const bouncerPid = await findPid(`pgbouncer-${services.bouncer.port}/`);
+    const redisPid = await findPid(`redis-server ${new URL(services.redisUrl).host}`);
     const measure = async (target: Target): Promise<Measured> => {
       const node = await measureCpu(async () => [target.server.pid]);
       const postgres = await measureCpu(() => backendPids(services.adminUrl, db.name, target.role));
       const pgbouncer = await measureCpu(async () => (bouncerPid === null ? [] : [bouncerPid]));
+      const redis = await measureCpu(async () => (redisPid === null ? [] : [redisPid]));
       const result = await load({ url: target.url, headers: target.headers, connections, durationSeconds });
       const served = result.requestsPerSecond * durationSeconds;
       return {
@@ -211,6 +215,7 @@ async function main(): Promise<void> {
           node: (await node()) / served,
           postgres: (await postgres()) / served,
           pgbouncer: (await pgbouncer()) / served,
+          redis: (await redis()) / served,
         },
       };
     };
@@ -243,11 +248,12 @@ async function main(): Promise<void> {
       cpuOf(variant, 'node').toFixed(2),
       cpuOf(variant, 'postgres').toFixed(2),
       cpuOf(variant, 'pgbouncer').toFixed(2),
+      cpuOf(variant, 'redis').toFixed(2),
       cpuOf(variant, 'total').toFixed(2),
       (cpuOf('bare', 'total') / cpuOf(variant, 'total')).toFixed(2),
     ]);
     say(
-      '\nmedians over the rounds; CPU in ms per request (server process, its PostgreSQL backends, pgBouncer)',
+      '\nmedians over the rounds; CPU in ms per request (server process, its PostgreSQL backends, pgBouncer, Redis)',
     );
     say(
       table([
@@ -260,6 +266,7 @@ async function main(): Promise<void> {
           'node',
           'postgres',
           'pgbouncer',
+          'redis',
           'cpu',
           'bare/cpu',
         ],
@@ -272,7 +279,7 @@ async function main(): Promise<void> {
     say(`\nAPI / bare per round: ${perRound.map((ratio) => ratio.toFixed(2)).join(' ')}`);
     say(`API / bare (medians): ${verdict(rate('api') / rate('bare'), TARGET)}`);
     say(
-      'CPU per request, bare / API (medians; Redis and the load generator not counted): ' +
+      'CPU per request, bare / API (medians; the load generator not counted): ' +
         verdict(cpuOf('bare', 'total') / cpuOf('api', 'total'), TARGET),
     );
   } finally {
