@@ -94,6 +94,7 @@ describe('decodeSample', () => {
 describe('looksBinary', () => {
   it('sees NULs and a high share of control characters, not tabs, line breaks or a DOS end of file', () => {
     expect(looksBinary('a;b\u0000c')).toBe(true);
+    expect(looksBinary(`${'Nom;Ville\n'.repeat(500)}\u0000`)).toBe(true);
     expect(looksBinary('\u0001\u0002\u0003 abcdefghijklmnopq')).toBe(true);
     expect(looksBinary('a\tb\r\nc\td\f\u001a')).toBe(false);
     expect(looksBinary('')).toBe(false);

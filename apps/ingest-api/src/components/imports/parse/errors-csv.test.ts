@@ -111,7 +111,11 @@ describe('errorsCsv', () => {
     const bytes = await text(
       errorsCsv(from([{ ...rejected, cells: ['a\rb', 'c\nd'] }]), { headers: ['x', 'y'], bom: false }),
     );
-    const rows = parse(bytes.toString('utf8'), { relax_column_count: true }) as string[][];
+    // Read as Excel does: a lone CR or LF outside quotes ends a row.
+    const rows = parse(bytes.toString('utf8'), {
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\r', '\n'],
+    }) as string[][];
     expect(rows).toHaveLength(2);
     expect(rows[1]?.slice(5)).toEqual(['a\rb', 'c\nd']);
   });

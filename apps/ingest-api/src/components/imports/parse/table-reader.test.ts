@@ -178,6 +178,7 @@ describe('openTable on CSV files as people save them', () => {
       [Buffer.from('%PDF-1.7\n1 0 obj\n'), 'binary_file'],
       [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'binary_file'],
       [Buffer.from('Nom;Ville\r\n', 'utf16le'), 'binary_file'],
+      [Buffer.from(`${'Nom;Ville\r\n'.repeat(500)}\u0000`), 'binary_file'],
       [Buffer.from('a,b\n\u0001\u0002\u0003\u0004,\u0005\u0006\u0007\u0008\n'), 'binary_file'],
       [Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]), 'unsupported_format'],
     ];
