@@ -112,127 +112,146 @@ afterAll(async () => {
 });
 
 describe('crash safety of imports', () => {
-  it('a worker killed with SIGKILL during the commit leaves the CRM as before; the next one finishes it exactly once', async () => {
-    const ROWS = 20_000;
-    const reference = await createOrganisation(api, 'fault-ref');
-    const refId = await prepare(reference, ROWS, 0);
-    await request(api.service.app)
-      .post(`/api/v1/imports/${refId}/commit`)
-      .set(reference.as('member'))
-      .send({})
-      .expect(202);
-    const uninterrupted = inProcessWorker();
-    uninterrupted.runner.start();
-    const expected = await waitForImport(api, reference, refId, (b) => b.status === 'committed', 120_000);
-    await uninterrupted.close();
+  it(
+    'a worker killed with SIGKILL during the commit leaves the CRM as before; the next one finishes it exactly once',
+    { timeout: 240_000 },
+    async () => {
+      const ROWS = 10_000;
+      const reference = await createOrganisation(api, 'fault-ref');
+      const refId = await prepare(reference, ROWS, 0);
+      await request(api.service.app)
+        .post(`/api/v1/imports/${refId}/commit`)
+        .set(reference.as('member'))
+        .send({})
+        .expect(202);
+      const uninterrupted = inProcessWorker();
+      uninterrupted.runner.start();
+      const expected = await waitForImport(api, reference, refId, (b) => b.status === 'committed', 120_000);
+      await uninterrupted.close();
 
-    const org = await createOrganisation(api, 'fault-kill');
-    const id = await prepare(org, ROWS, 0);
-    await request(api.service.app)
-      .post(`/api/v1/imports/${id}/commit`)
-      .set(org.as('member'))
-      .send({})
-      .expect(202);
-    const doomed = child('src/worker.ts', {});
-    await eventually(
-      async () => {
-        const state = await progress(id);
-        expect(state.status).toBe('committing');
-        expect(state.rows_processed).toBeGreaterThan(0);
-      },
-      60_000,
-      10,
-    );
-    expect((await progress(id)).rows_processed).toBeLessThan(ROWS);
-    doomed.kill('SIGKILL');
-    await new Promise((resolve) => doomed.once('exit', resolve));
-    expect(await companies(org.id)).toBe(0);
+      const org = await createOrganisation(api, 'fault-kill');
+      const id = await prepare(org, ROWS, 0);
+      await request(api.service.app)
+        .post(`/api/v1/imports/${id}/commit`)
+        .set(org.as('member'))
+        .send({})
+        .expect(202);
+      const doomed = child('src/worker.ts', {});
+      await eventually(
+        async () => {
+          const state = await progress(id);
+          expect(state.status).toBe('committing');
+          expect(state.rows_processed).toBeGreaterThan(0);
+        },
+        60_000,
+        10,
+      );
+      expect((await progress(id)).rows_processed).toBeLessThan(ROWS);
+      doomed.kill('SIGKILL');
+      await new Promise((resolve) => doomed.once('exit', resolve));
+      expect(await companies(org.id)).toBe(0);
 
-    const next = inProcessWorker();
-    next.runner.start();
-    const finished = await waitForImport(api, org, id, (b) => b.status === 'committed', 120_000);
-    await next.close();
-    expect(finished.counts).toEqual(expected.counts);
-    expect(await companies(org.id)).toBe(ROWS);
-    const attempts = (await admin.query('SELECT job_attempts FROM crm.imports WHERE id = $1', [id])).rows[0];
-    expect(attempts.job_attempts).toBe(2);
-  });
+      const next = inProcessWorker();
+      next.runner.start();
+      const finished = await waitForImport(api, org, id, (b) => b.status === 'committed', 120_000);
+      await next.close();
+      expect(finished.counts).toEqual(expected.counts);
+      expect(await companies(org.id)).toBe(ROWS);
+      const attempts = (await admin.query('SELECT job_attempts FROM crm.imports WHERE id = $1', [id]))
+        .rows[0];
+      expect(attempts.job_attempts).toBe(2);
+    },
+  );
 
-  it('a worker stopped with SIGTERM during the commit releases the job at once; the next one finishes it', async () => {
-    const org = await createOrganisation(api, 'fault-term');
-    const id = await prepare(org, 20_000, 50_000);
-    await request(api.service.app)
-      .post(`/api/v1/imports/${id}/commit`)
-      .set(org.as('member'))
-      .send({})
-      .expect(202);
-    const stopping = child('src/worker.ts', { WORKER_LEASE_SECONDS: '3600' });
-    await eventually(async () => expect((await progress(id)).rows_processed).toBeGreaterThan(0), 60_000, 10);
-    stopping.kill('SIGTERM');
-    const code = await new Promise((resolve) => stopping.once('exit', resolve));
-    expect(code).toBe(0);
-    expect(await companies(org.id)).toBe(0);
-    const released = (await admin.query('SELECT job_state, lease_owner FROM crm.imports WHERE id = $1', [id]))
-      .rows[0];
-    expect(released).toEqual({ job_state: 'queued', lease_owner: null });
-    const next = inProcessWorker();
-    next.runner.start();
-    const finished = await waitForImport(api, org, id, (b) => b.status === 'committed', 120_000);
-    await next.close();
-    expect(finished.counts).toMatchObject({ created: 20_000 });
-    expect(await companies(org.id)).toBe(20_000);
-  });
+  it(
+    'a worker stopped with SIGTERM during the commit releases the job at once; the next one finishes it',
+    { timeout: 180_000 },
+    async () => {
+      const org = await createOrganisation(api, 'fault-term');
+      const id = await prepare(org, 10_000, 50_000);
+      await request(api.service.app)
+        .post(`/api/v1/imports/${id}/commit`)
+        .set(org.as('member'))
+        .send({})
+        .expect(202);
+      const stopping = child('src/worker.ts', { WORKER_LEASE_SECONDS: '3600' });
+      await eventually(
+        async () => expect((await progress(id)).rows_processed).toBeGreaterThan(0),
+        60_000,
+        10,
+      );
+      stopping.kill('SIGTERM');
+      const code = await new Promise((resolve) => stopping.once('exit', resolve));
+      expect(code).toBe(0);
+      expect(await companies(org.id)).toBe(0);
+      const released = (
+        await admin.query('SELECT job_state, lease_owner FROM crm.imports WHERE id = $1', [id])
+      ).rows[0];
+      expect(released).toEqual({ job_state: 'queued', lease_owner: null });
+      const next = inProcessWorker();
+      next.runner.start();
+      const finished = await waitForImport(api, org, id, (b) => b.status === 'committed', 120_000);
+      await next.close();
+      expect(finished.counts).toMatchObject({ created: 10_000 });
+      expect(await companies(org.id)).toBe(10_000);
+    },
+  );
 
-  it('the API killed during an upload leaves no staged rows after the retention sweep', async () => {
-    const org = await createOrganisation(api, 'fault-upload');
-    const server = child('src/server.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      server.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-        if (match?.[1]) resolve(match[1]);
+  it(
+    'the API killed during an upload leaves no staged rows after the retention sweep',
+    { timeout: 180_000 },
+    async () => {
+      const org = await createOrganisation(api, 'fault-upload');
+      const server = child('src/server.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        server.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        server.once('exit', () => reject(new Error(`server exited: ${output}`)));
       });
-      server.once('exit', () => reject(new Error(`server exited: ${output}`)));
-    });
-    const target = new URL('/api/v1/imports', url);
-    const upload = http.request(target, {
-      method: 'POST',
-      headers: { ...org.as('member'), 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' },
-    });
-    let answer = '';
-    upload.on('response', (res) => res.on('data', (chunk: Buffer) => (answer += chunk.toString())));
-    upload.on('error', () => undefined);
-    upload.write(companiesCsv(12_000, 90_000));
-    // The body never ends: the API is killed while it is still receiving the file.
-    const importId = await eventually(
-      async () => {
-        const row = (
-          await admin.query(
-            `SELECT i.id, count(r.*)::int AS staged FROM crm.imports i
+      const target = new URL('/api/v1/imports', url);
+      const upload = http.request(target, {
+        method: 'POST',
+        headers: { ...org.as('member'), 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' },
+      });
+      let answer = '';
+      upload.on('response', (res) => res.on('data', (chunk: Buffer) => (answer += chunk.toString())));
+      upload.on('error', () => undefined);
+      upload.write(companiesCsv(6_000, 90_000));
+      // The body never ends: the API is killed while it is still receiving the file.
+      const importId = await eventually(
+        async () => {
+          const row = (
+            await admin.query(
+              `SELECT i.id, count(r.*)::int AS staged FROM crm.imports i
              LEFT JOIN crm.import_rows r ON r.import_id = i.id
             WHERE i.organisation_id = $1 GROUP BY i.id`,
-            [org.id],
-          )
-        ).rows[0] as { id: string; staged: number } | undefined;
-        expect(row?.staged, answer).toBeGreaterThan(0);
-        return row?.id as string;
-      },
-      90_000,
-      20,
-    );
-    server.kill('SIGKILL');
-    await new Promise((resolve) => server.once('exit', resolve));
-    upload.destroy();
-    expect((await progress(importId)).status).toBe('uploading');
+              [org.id],
+            )
+          ).rows[0] as { id: string; staged: number } | undefined;
+          expect(row?.staged, answer).toBeGreaterThan(0);
+          return row?.id as string;
+        },
+        90_000,
+        20,
+      );
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server.once('exit', resolve));
+      upload.destroy();
+      expect((await progress(importId)).status).toBe('uploading');
 
-    const sweeper = inProcessWorker({}, 0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await sweeper.jobs.sweep();
-    const staged = await admin.query('SELECT count(*)::int AS n FROM crm.import_rows WHERE import_id = $1', [
-      importId,
-    ]);
-    expect(staged.rows[0].n).toBe(0);
-    expect((await progress(importId)).status).toBe('cancelled');
-  });
+      const sweeper = inProcessWorker({}, 0);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await sweeper.jobs.sweep();
+      const staged = await admin.query(
+        'SELECT count(*)::int AS n FROM crm.import_rows WHERE import_id = $1',
+        [importId],
+      );
+      expect(staged.rows[0].n).toBe(0);
+      expect((await progress(importId)).status).toBe('cancelled');
+    },
+  );
 });
