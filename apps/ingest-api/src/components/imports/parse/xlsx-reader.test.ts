@@ -148,6 +148,39 @@ describe('openTable on XLSX workbooks', () => {
     }
   });
 
+  it('parses a sheet that comes after its shared strings as it streams, and holds one that comes before', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) =>
+      row(i + 2, cell.shared(`A${i + 2}`, i % 50), cell.number(`B${i + 2}`, i * 7919)),
+    ).join('');
+    const spec = (order: WorkbookSpec['order']): WorkbookSpec => ({
+      order,
+      sharedStrings: Array.from({ length: 50 }, (_, i) => `text ${i}`),
+      sheets: [{ name: 'S', rows: row(1, cell.shared('A1', 0), cell.shared('B1', 1)) + rows }],
+    });
+    const pulledAtFirstBatch = async (bytes: Buffer) => {
+      let pulled = 0;
+      const total = Math.ceil(bytes.length / 1024);
+      async function* source(): AsyncGenerator<Buffer> {
+        for (let i = 0; i < bytes.length; i += 1024) {
+          pulled += 1;
+          yield bytes.subarray(i, i + 1024);
+        }
+      }
+      const table = await openTable(source(), { limits, batchRows: 100 });
+      const iterator = table.rows[Symbol.asyncIterator]();
+      await iterator.next();
+      await iterator.return?.(undefined);
+      return { pulled, total };
+    };
+    // Opening reads the 64 KiB sniff window (64 chunks of 1 KiB here); the first rows need only a few more.
+    const streamed = await pulledAtFirstBatch(buildXlsx(spec('parts-first')));
+    expect(streamed.total).toBeGreaterThan(200);
+    expect(streamed.pulled).toBeLessThan(64 + 10);
+    // Excel's order: the shared strings come last, so the whole zip is read before the first row.
+    const held = await pulledAtFirstBatch(buildXlsx(spec('excel')));
+    expect(held.pulled).toBeGreaterThan(held.total - 2);
+  });
+
   it('reads a workbook written by exceljs (data descriptors, shared strings after the sheet)', async () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('Export');

@@ -359,8 +359,8 @@ class XlsxStreamReader {
     };
     if (method === 0) return { push: async (chunk, final) => onInflated(chunk, final) };
     // Node's zlib inflates natively, off the main thread, about twice as fast as fflate's JavaScript inflater;
-    // fflate only walks the zip. Output comes in 16 KiB pieces, each counted before it is parsed.
-    const inflater = createInflateRaw();
+    // fflate only walks the zip. Output comes in 64 KiB pieces, each counted before it is parsed.
+    const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
     this.inflaters.add(inflater);
     inflater.on('data', (data: Buffer) => {
       onInflated(data, false);
