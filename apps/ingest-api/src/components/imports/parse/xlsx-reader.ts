@@ -83,7 +83,7 @@ class XlsxStreamReader {
   /** The zip path of the sheet to read, once the workbook and its relationships have been read. */
   private targetPath: string | null = null;
   /** Compressed data of worksheets that came before what they need, by path. */
-  private readonly deferred = new Map<string, { method: number; chunks: Uint8Array[]; complete: boolean }>();
+  private readonly deferred = new Map<string, DeferredPart>();
   private targetSeen = false;
   private targetDone = false;
   /** Work queued by the unzipper's callbacks, run in order by `drain()`. */
@@ -708,7 +708,11 @@ class XlsxStreamReader {
   }
 }
 
-type DeferredPart = { method: number; chunks: Uint8Array[]; complete: boolean };
+interface DeferredPart {
+  method: number;
+  chunks: Uint8Array[];
+  complete: boolean;
+}
 
 interface PartSink {
   push(chunk: Uint8Array, final: boolean): Promise<void>;
