@@ -373,6 +373,21 @@ describe('openTable streaming behaviour', () => {
     expect(finished).toBe(2);
   });
 
+  it('releases the source when the iterator is returned before its first batch', async () => {
+    let finished = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      try {
+        yield Buffer.from('a,b\n');
+        for (;;) yield Buffer.from('1,2\n'.repeat(100));
+      } finally {
+        finished = true;
+      }
+    }
+    const table = await openTable(source(), { limits });
+    await table.rows[Symbol.asyncIterator]().return?.(undefined);
+    expect(finished).toBe(true);
+  });
+
   it('releases the source when it refuses the file at open', async () => {
     let finished = false;
     async function* source(): AsyncGenerator<Buffer> {

@@ -68,7 +68,13 @@ export async function openTable(
       throw new ImportFileError('no_header', 'The file has no header row: every row is blank.');
     }
     info.headers = header.cells.map((cell) => cell.trim());
-    return { info, rows: once(batches(reader, bytes, info.headers.length, batchRows)) };
+    return {
+      info,
+      rows: once(batches(reader, bytes, info.headers.length, batchRows), async () => {
+        await reader.close();
+        await bytes.release();
+      }),
+    };
   } catch (error) {
     await bytes.release();
     throw error;
@@ -167,14 +173,30 @@ function toParsedRow(record: RawRecord, width: number): ParsedRow {
   return { rowNumber: record.rowNumber, cells: padded, cellCount };
 }
 
-/** An async iterable that hands out its iterator once: a second loop would silently see nothing. */
-function once<T>(iterator: AsyncGenerator<T>): AsyncIterable<T> {
+/**
+ * An async iterable that hands out its iterator once (a second loop would silently see nothing). A generator
+ * returned before its first `next()` never runs its `finally`, so that case releases the source itself.
+ */
+function once<T>(generator: AsyncGenerator<T>, releaseUnstarted: () => Promise<void>): AsyncIterable<T> {
   let taken = false;
+  let started = false;
   return {
     [Symbol.asyncIterator]() {
       if (taken) throw new Error('The rows of an opened table can be iterated once.');
       taken = true;
-      return iterator;
+      return {
+        next: () => {
+          started = true;
+          return generator.next();
+        },
+        return: async (value?: unknown) => {
+          if (!started) await releaseUnstarted();
+          return generator.return(value as never);
+        },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      } as AsyncIterableIterator<T>;
     },
   };
 }
