@@ -2,7 +2,8 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
-import { uploadFile, waitForImport, windows1252 } from '../support/imports.js';
+import { buildXlsx, cell, deflateBomb, row, styles, workbookParts } from '../fixtures/imports/workbooks.js';
+import { uploadFile, waitForImport, windows1252, XLSX_TYPE } from '../support/imports.js';
 import { createOrganisation, type TestOrganisation } from '../support/organisation.js';
 
 let api: TestApi;
@@ -55,7 +56,11 @@ async function runJob(org: TestOrganisation, id: string, job: 'validate' | 'comm
 }
 
 beforeAll(async () => {
-  api = await startTestApi({ WORKER_IN_PROCESS: 'true', WORKER_POLL_INTERVAL_MS: '20' });
+  api = await startTestApi({
+    WORKER_IN_PROCESS: 'true',
+    WORKER_POLL_INTERVAL_MS: '20',
+    RATE_LIMIT_IMPORTS_PER_WINDOW: '1000',
+  });
   admin = new pg.Client({ connectionString: api.db.adminUrl });
   await admin.connect();
   acme = await createOrganisation(api, 'imp-acme');
@@ -323,5 +328,204 @@ describe('files that are not what they claim', () => {
       .expect(200);
     const validated = await runJob(acme, res.body.id, 'validate');
     expect(validated.counts).toMatchObject({ valid: 1, invalid: 2 });
+  });
+});
+
+describe('more files through the API', () => {
+  it('UTF-16 LE tab-separated with BOM (Excel "Unicode text") and UTF-8 with BOM are read right', async () => {
+    const text = 'SIREN\tRaison sociale\r\n552032534\tSociété Générale\r\n';
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const res = await uploadFile(api, acme, utf16, { contentType: 'text/tab-separated-values' }).expect(201);
+    expect(res.body).toMatchObject({ encoding: 'utf-16le', delimiter: '\t', rowsTotal: 1 });
+    expect(res.body.preview).toEqual([['552032534', 'Société Générale']]);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('SIREN,Nom\n552032534,Œuvre\n')]);
+    const utf8 = await uploadFile(api, acme, bom).expect(201);
+    expect(utf8.body).toMatchObject({ encoding: 'utf-8-bom', delimiter: ',', headers: ['SIREN', 'Nom'] });
+    expect(utf8.body.preview).toEqual([['552032534', 'Œuvre']]);
+  });
+
+  it('an XLSX with formulas, dates and leading-zero identifiers, in one shot (mapping=auto&commit=true)', async () => {
+    const org = await createOrganisation(api, 'imp-xlsx');
+    const workbook = buildXlsx({
+      sheets: [
+        {
+          name: 'Prospects',
+          rows: [
+            row(1, cell.shared('A1', 0), cell.shared('B1', 1), cell.shared('C1', 2), cell.shared('D1', 3)),
+            row(
+              2,
+              cell.number('A2', 5880596, 1),
+              cell.shared('B2', 4),
+              cell.number('C2', 46023, 2),
+              cell.number('D2', 6000, 3),
+            ),
+            row(
+              3,
+              cell.formulaNumber('A3', '552032530+4', 552032534),
+              cell.formulaString('B3', 'UPPER("danone")', 'DANONE'),
+              cell.number('C3', 46024, 2),
+              cell.number('D3', 75001),
+            ),
+          ].join(''),
+        },
+      ],
+      sharedStrings: ['SIREN', 'Raison sociale', 'Date', 'Code postal', 'Gedimo Holding'],
+      styles: styles(
+        [
+          [164, '000000000'],
+          [165, 'dd/mm/yyyy'],
+          [166, '00000'],
+        ],
+        [0, 164, 165, 166],
+      ),
+    });
+    const res = await uploadFile(api, org, workbook, {
+      contentType: XLSX_TYPE,
+      fileName: 'prospects.xlsx',
+      query: `?mapping=${encodeURIComponent(JSON.stringify({ SIREN: 'company.siren', 'Raison sociale': 'company.name', 'Code postal': 'company.hqPostalCode', Date: null }))}&commit=true`,
+    }).expect(201);
+    expect(res.body).toMatchObject({ format: 'xlsx', sheet: 'Prospects', rowsTotal: 2 });
+    expect(res.body.preview).toEqual([
+      ['005880596', 'Gedimo Holding', '2026-01-01', '06000'],
+      ['552032534', 'DANONE', '2026-01-02', '75001'],
+    ]);
+    const done = await waitForImport(
+      api,
+      org,
+      res.body.id,
+      (b) => b.status === 'committed' || b.status === 'failed',
+    );
+    expect(done.counts).toMatchObject({ created: 2, rejected: 0 });
+    const rows = (
+      await admin.query(
+        'SELECT siren, hq_postal_code FROM crm.companies WHERE organisation_id = $1 ORDER BY siren',
+        [org.id],
+      )
+    ).rows;
+    expect(rows).toEqual([
+      { siren: '005880596', hq_postal_code: '06000' },
+      { siren: '552032534', hq_postal_code: '75001' },
+    ]);
+  });
+
+  it('refuses an XLSX zip bomb with 422 before it costs memory, and stages nothing', async () => {
+    const leading = workbookParts({ sheets: [{ name: 'S', rows: '' }] }).filter(
+      ([path]) => !path.includes('sheet1'),
+    );
+    const bomb = deflateBomb(
+      [
+        {
+          path: 'xl/worksheets/sheet1.xml',
+          head: `<worksheet><sheetData>${row(1, cell.inline('A1', 'h'))}`,
+          unit: `<row r="2">${cell.inline('A2', 'aaaaaaaaaaaaaaaaaaaa')}</row>`,
+          tail: '</sheetData></worksheet>',
+          inflatedBytes: 64 * 1024 * 1024,
+        },
+      ],
+      leading,
+    );
+    const before = await count('crm.import_rows', acme.id);
+    const res = await uploadFile(api, acme, bomb, { contentType: XLSX_TYPE, fileName: 'bomb.xlsx' }).expect(
+      422,
+    );
+    expect(res.body.code).toBe('zip_bomb');
+    expect(await count('crm.import_rows', acme.id)).toBe(before);
+    await http().get('/health/live').expect(200);
+  });
+
+  it('answers 413 for a file over the size limit while streaming, and removes what was staged', async () => {
+    const small = await api.another({ IMPORT_MAX_BYTES: '200000' });
+    const lines = ['SIREN,Raison sociale'];
+    for (let i = 0; i < 20_000; i += 1) lines.push(`552032534,Entreprise numéro ${i}`);
+    const before = await count('crm.import_rows', acme.id);
+    const res = await request(small.app)
+      .post('/api/v1/imports')
+      .set(acme.as('member'))
+      .set('Content-Type', 'text/csv')
+      .send(Buffer.from(lines.join('\n')))
+      .expect(413);
+    expect(res.body.detail).toContain('200000');
+    expect(await count('crm.import_rows', acme.id)).toBe(before);
+    const failed = await admin.query(
+      "SELECT count(*)::int AS n FROM crm.imports WHERE organisation_id = $1 AND status = 'failed' AND rows_total > 0",
+      [acme.id],
+    );
+    expect(failed.rows[0].n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('checks and enrols a campaign: already enrolled is a duplicate, enrolled elsewhere a warning', async () => {
+    const org = await createOrganisation(api, 'imp-campaign');
+    const ingested = await http()
+      .post('/api/v1/ingest')
+      .set(org.as('member'))
+      .send({
+        records: [
+          {
+            company: { domain: 'deja.fr', name: 'Déjà' },
+            person: { firstName: 'A' },
+            position: { email: 'a@deja.fr' },
+          },
+          {
+            company: { domain: 'deja.fr', name: 'Déjà' },
+            person: { firstName: 'B' },
+            position: { email: 'b@deja.fr' },
+          },
+        ],
+      })
+      .expect(200);
+    const [a, b] = ingested.body.results.map((r: { person: { id: string } }) => r.person.id);
+    const campaign = (
+      await http().post('/api/v1/campaigns').set(org.as('member')).send({ name: 'Automne' }).expect(201)
+    ).body.id;
+    const other = (
+      await http().post('/api/v1/campaigns').set(org.as('member')).send({ name: 'Été' }).expect(201)
+    ).body.id;
+    await http()
+      .post(`/api/v1/campaigns/${campaign}/enrolments`)
+      .set(org.as('member'))
+      .send({ people: [{ personId: a }] })
+      .expect(200);
+    await http()
+      .post(`/api/v1/campaigns/${other}/enrolments`)
+      .set(org.as('member'))
+      .send({ people: [{ personId: b }] })
+      .expect(200);
+
+    const file = Buffer.from(
+      'E-mail,Prénom,Domaine,Entreprise\na@deja.fr,A,deja.fr,Déjà\nb@deja.fr,B,deja.fr,Déjà\nc@deja.fr,C,deja.fr,Déjà\n',
+    );
+    const uploaded = await uploadFile(api, org, file).expect(201);
+    await http()
+      .put(`/api/v1/imports/${uploaded.body.id}/mapping`)
+      .set(org.as('member'))
+      .send({
+        mapping: {
+          'E-mail': 'position.email',
+          Prénom: 'person.firstName',
+          Domaine: 'company.domain',
+          Entreprise: 'company.name',
+        },
+      })
+      .expect(200);
+    const validated = await runJob(org, uploaded.body.id, 'validate', { campaignId: campaign });
+    // Row 4's person is new, but its company is stored: it matches the CRM too.
+    expect(validated.counts).toMatchObject({ valid: 3, existing: 3, warnings: 2 });
+    const problems = (
+      await admin.query(
+        'SELECT row_number, code FROM crm.import_errors WHERE import_id = $1 ORDER BY row_number',
+        [uploaded.body.id],
+      )
+    ).rows;
+    expect(problems).toEqual([
+      { row_number: 2, code: 'already_enrolled' },
+      { row_number: 3, code: 'recently_enrolled_elsewhere' },
+    ]);
+    const committed = await runJob(org, uploaded.body.id, 'commit');
+    expect(committed.counts).toMatchObject({ created: 1, unchanged: 2, enrolled: 2 });
+    const enrolled = await admin.query(
+      'SELECT count(*)::int AS n FROM outreach.campaign_enrollments WHERE organisation_id = $1 AND campaign_id = $2',
+      [org.id, campaign],
+    );
+    expect(enrolled.rows[0].n).toBe(3);
   });
 });
