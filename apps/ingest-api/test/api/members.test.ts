@@ -60,7 +60,11 @@ describe('organisations and members', () => {
   });
 
   it('refuses an invitation e-mail the CRM e-mail rule refuses (a 300-character local part)', async () => {
-    for (const email of [`${'a'.repeat(300)}@example.test`, `${'b'.repeat(65)}@example.test`, 'not-an-email']) {
+    for (const email of [
+      `${'a'.repeat(300)}@example.test`,
+      `${'b'.repeat(65)}@example.test`,
+      'not-an-email',
+    ]) {
       const res = await http()
         .post(`/api/v1/organisations/${acme}/members`)
         .set(as('olivia'))
@@ -74,7 +78,10 @@ describe('organisations and members', () => {
       .send({ email: `${'c'.repeat(64)}@café.example`, role: 'viewer' })
       .expect(201);
     expect(idn.body.email).toBe(`${'c'.repeat(64)}@xn--caf-dma.example`);
-    await http().delete(`/api/v1/organisations/${acme}/members/${idn.body.userId}`).set(as('olivia')).expect(204);
+    await http()
+      .delete(`/api/v1/organisations/${acme}/members/${idn.body.userId}`)
+      .set(as('olivia'))
+      .expect(204);
   });
 
   it('invites by e-mail; the invitation is accepted at the next sign-in', async () => {
