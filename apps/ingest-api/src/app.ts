@@ -16,7 +16,7 @@ import { registerOrganisationRoutes } from './components/organisations/organisat
 import { docsRouter } from './components/ops/docs.js';
 import { registerOpsRoutes } from './components/ops/ops.routes.js';
 import { createPixelHandler, pixelRoute } from './components/tracking/pixel.js';
-import { PixelRecorder } from './components/tracking/recorder.js';
+import { type PixelRecorder } from './components/tracking/recorder.js';
 import { registerTrackingRoutes } from './components/tracking/stats.js';
 import type { AppConfig } from './platform/config/config.js';
 import { ApiRoutes, buildOpenApiDocument } from './platform/http/api-routes.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   auth: Auth;
   metrics?: Metrics;
   /** The pixel's open recorder; the composition root owns it so that shutdown flushes it. */
-  pixelRecorder?: PixelRecorder;
+  pixelRecorder: PixelRecorder;
 }
 
 const authErrorMapper: ErrorMapper = (error) => {
@@ -72,19 +72,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestId());
   // The public pixel answers before logging, helmet, CORS and the per-IP limiter (DESIGN.md, doc/tracking.md).
-  const pixelRecorder =
-    deps.pixelRecorder ??
-    new PixelRecorder({
-      pool,
-      metrics,
-      logger,
-      visitorSecret: config.tracking.visitorSecret,
-      bufferMax: config.tracking.bufferMax,
-      batchMax: config.tracking.flushBatchMax,
-      flushIntervalMs: config.tracking.flushIntervalMs,
-      scannerWindowSeconds: config.tracking.scannerWindowSeconds,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-    });
+  const pixelRecorder = deps.pixelRecorder;
   app.use(pixelRoute(createPixelHandler(pixelRecorder, app.get('trust proxy fn'))));
   app.use(
     requestLogger({

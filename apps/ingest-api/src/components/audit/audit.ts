@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { withScope, type Sql } from '../../platform/db/index.js';
 import type { ApiRoutes } from '../../platform/http/api-routes.js';
-import { BadRequestError } from '../../platform/http/errors.js';
+import { CURSOR_IDS, decodeCursor, encodeCursor } from '../../platform/http/cursor.js';
 import { paginationQuery } from '../../platform/http/pagination.js';
 import { tenantOf } from '../../platform/http/tenant.js';
 import { z } from '../../platform/http/zod.js';
@@ -48,36 +48,6 @@ type AuditEntry = z.infer<typeof auditEntrySchema>;
 export const auditPageSchema = z
   .object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() })
   .openapi('AuditPage');
-
-const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-/** The audit log's own cursor: its ids are bigint identities, not the uuids platform/http/cursor.ts carries. */
-function encodeAuditCursor(position: { sortKey: string; id: string }): string {
-  return Buffer.from(JSON.stringify([position.sortKey, position.id])).toString('base64url');
-}
-
-/** @throws {BadRequestError} invalid_cursor */
-function decodeAuditCursor(cursor: string): { sortKey: string; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      typeof value[1] === 'string' &&
-      SORT_KEY.test(value[0]) &&
-      /^[1-9]\d{0,18}$/.test(value[1])
-    ) {
-      return { sortKey: value[0], id: value[1] };
-    }
-  } catch {
-    // the same answer as a well-formed but wrong cursor
-  }
-  throw new BadRequestError(
-    'The cursor is not valid; use nextCursor from a previous page.',
-    'invalid_cursor',
-  );
-}
 
 interface AuditRow {
   id: string;
@@ -163,7 +133,7 @@ export class AuditService {
     scope: TenantScope,
     query: AuditQuery,
   ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-    const after = query.cursor ? decodeAuditCursor(query.cursor) : null;
+    const after = query.cursor ? decodeCursor(query.cursor, CURSOR_IDS.bigint) : null;
     const rows = await withScope(this.deps.pool, scope, this.deps.statementTimeoutMs, (sql) =>
       listEntries(sql, scope.organisationId, query, after),
     );
@@ -172,7 +142,7 @@ export class AuditService {
     return {
       items: page.map(toEntry),
       nextCursor:
-        rows.length > query.limit && last ? encodeAuditCursor({ sortKey: last.sort_key, id: last.id }) : null,
+        rows.length > query.limit && last ? encodeCursor({ sortKey: last.sort_key, id: last.id }) : null,
     };
   }
 }
