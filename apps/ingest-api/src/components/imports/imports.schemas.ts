@@ -121,13 +121,9 @@ export const uploadQuery = z
       .max(255)
       .optional()
       .openapi({ description: 'For a raw body without Content-Disposition' }),
-    mapping: z
-      .string()
-      .max(20_000)
-      .optional()
-      .openapi({
-        description: '`auto` (the suggested mapping) or a JSON object header → field: maps at once',
-      }),
+    mapping: z.string().max(20_000).optional().openapi({
+      description: '`auto` (the suggested mapping) or a JSON object header → field: maps at once',
+    }),
     commit: z
       .enum(['true', 'false'])
       .default('false')
@@ -145,11 +141,9 @@ export const uploadQuery = z
 
 export const mappingBody = z
   .object({
-    mapping: z
-      .record(z.string(), z.string().max(100).nullable())
-      .openapi({
-        description: 'Header → field (company.siren, person.firstName, position.email ...) or null to skip',
-      }),
+    mapping: z.record(z.string(), z.string().max(100).nullable()).openapi({
+      description: 'Header → field (company.siren, person.firstName, position.email ...) or null to skip',
+    }),
   })
   .strict()
   .openapi('ImportMapping');
