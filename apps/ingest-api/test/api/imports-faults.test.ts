@@ -232,7 +232,10 @@ describe('crash safety of imports', () => {
               [org.id],
             )
           ).rows[0] as { id: string; staged: number } | undefined;
-          expect(row?.staged, answer).toBeGreaterThan(0);
+          expect(
+            row?.staged ?? 0,
+            `no staged rows yet; the API answered: ${answer || '(nothing)'}`,
+          ).toBeGreaterThan(0);
           return row?.id as string;
         },
         90_000,

@@ -59,7 +59,9 @@ beforeAll(async () => {
   api = await startTestApi({
     WORKER_IN_PROCESS: 'true',
     WORKER_POLL_INTERVAL_MS: '20',
-    RATE_LIMIT_IMPORTS_PER_WINDOW: '1000',
+    RATE_LIMIT_IMPORTS_PER_WINDOW: '1000000',
+    RATE_LIMIT_PUBLIC_PER_WINDOW: '1000000',
+    RATE_LIMIT_DEFAULT_PER_WINDOW: '1000000',
   });
   admin = new pg.Client({ connectionString: api.db.adminUrl });
   await admin.connect();
