@@ -56,7 +56,16 @@ export const TABLES: Readonly<Record<Entity, EntityTable>> = {
 
 export type Row = Record<string, unknown> & { id: string; etag: string; created_at: Date; updated_at: Date };
 
-const camel = (column: string) => column.replace(/_([a-z])/g, (_m, letter: string) => letter.toUpperCase());
+// Column names are few and fixed: each is turned into its API name once, not once per row.
+const API_NAMES = new Map<string, string>();
+const camel = (column: string): string => {
+  let name = API_NAMES.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z])/g, (_m, letter: string) => letter.toUpperCase());
+    API_NAMES.set(column, name);
+  }
+  return name;
+};
 
 /** A row as the API shows it: camelCase names, ISO timestamps, amounts as numbers. */
 function toApi(row: Row): Record<string, unknown> {
