@@ -212,6 +212,12 @@ describe('crash safety of imports', () => {
         });
         server.once('exit', () => reject(new Error(`server exited: ${output}`)));
       });
+      // Listening comes before the signing keys are loaded; requests before then get a 503.
+      await eventually(
+        async () => expect((await fetch(new URL('/health/ready', url))).status).toBe(200),
+        60_000,
+        100,
+      );
       const target = new URL('/api/v1/imports', url);
       const upload = http.request(target, {
         method: 'POST',
