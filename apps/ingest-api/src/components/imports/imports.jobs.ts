@@ -281,6 +281,7 @@ export class ImportJobs {
       async (sql) => {
         const counts = { created: 0, updated: 0, unchanged: 0, rejected: 0, enrolled: 0 };
         let last = 0;
+        let done = 0;
         for (;;) {
           await this.#checkpoint(job, context, sql);
           const chunk = await staging.readRecords(sql, job.id, last, CHUNK_ROWS);
@@ -295,7 +296,8 @@ export class ImportJobs {
           await staging.writeProblems(sql, job.organisationId, job.id, rejections(results));
           if (campaignId) counts.enrolled += await this.#enrol(sql, scope, campaignId, results);
           last = chunk.at(-1)?.rowNumber ?? last;
-          await this.#progress(job, last);
+          done += chunk.length;
+          await this.#progress(job, done);
         }
         const held = await repository.finishJob(sql, job.id, context.worker, {
           status: 'committed',
