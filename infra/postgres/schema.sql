@@ -69,13 +69,25 @@ $$;
 CREATE FUNCTION audit.capture_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET enable_hashjoin TO 'on'
+    SET enable_mergejoin TO 'on'
+    SET enable_material TO 'on'
     AS $$
 DECLARE
   v_tenant text := coalesce(TG_ARGV[0], 'organisation_id');
   v_user uuid := nullif(current_setting('app.user_id', true), '')::uuid;
   v_correlation text := left(nullif(current_setting('app.correlation_id', true), ''), 200);
 BEGIN
-  IF TG_OP = 'INSERT' THEN
+  IF TG_OP <> 'DELETE'
+     AND current_setting('app.audit_mode', true) = 'summary'
+     AND nullif(current_setting('app.import_id', true), '') IS NOT NULL
+     AND TG_TABLE_SCHEMA = 'crm' AND TG_TABLE_NAME IN ('companies', 'people', 'positions') THEN
+    -- These three tables have organisation_id and id (plpgsql compiles this function once per table).
+    INSERT INTO audit.audit_log (organisation_id, user_id, table_schema, table_name, row_id, operation,
+                                 correlation_id)
+    SELECT r.organisation_id, v_user, TG_TABLE_SCHEMA, TG_TABLE_NAME, r.id, TG_OP, v_correlation
+      FROM new_rows r;
+  ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO audit.audit_log (organisation_id, user_id, table_schema, table_name, row_id, operation, new_values,
                                  correlation_id)
     SELECT (n.j ->> v_tenant)::uuid, v_user, TG_TABLE_SCHEMA, TG_TABLE_NAME, (n.j ->> 'id')::uuid, 'INSERT',

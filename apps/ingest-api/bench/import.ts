@@ -122,6 +122,8 @@ interface ImportRun {
   stored: { companies: number; people: number; positions: number };
   apiMemory: Memory;
   workerMemory: Memory;
+  /** Peak RSS so far (VmHWM, MiB) of the API and the worker when each phase ended (start: before the upload). */
+  peaks: Record<'start' | 'upload' | 'validate' | 'commit', { api: number; worker: number }>;
   /** CPU seconds by process over the whole import, and per phase. */
   cpu: Cpu;
   phaseCpu: { upload: Cpu; validate: Cpu; commit: Cpu };
@@ -217,6 +219,13 @@ async function runImport(
     };
     // Backends come and go with pgBouncer's pool: their CPU is counted from what each has used so far,
     // which is exact for a database created for this run (no backend of it existed before).
+    const peakNow = async () => ({
+      api: (await memoryOf(api.server.pid)).peakMb,
+      worker: (await memoryOf(worker.pid)).peakMb,
+    });
+    // The worker has loaded its modules once it polls; give it the time to start before the clock does.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const peakStart = await peakNow();
     const cpuStart = await cpuNow();
     const mapping = args.mapping === 'auto' ? 'auto' : encodeURIComponent(JSON.stringify(EXPLICIT_MAPPING));
     const fileName = format === 'csv' ? 'prospects.csv' : 'prospects.xlsx';
@@ -228,11 +237,13 @@ async function runImport(
     );
     const uploaded = performance.now();
     const cpuUploaded = await cpuNow();
+    const peakUploaded = await peakNow();
     if (answer.status !== 201)
       throw new Error(`upload answered ${answer.status}: ${JSON.stringify(answer.json).slice(0, 500)}`);
     const id = (answer.json as ImportView).id;
     let validated = 0;
     let cpuValidated: Cpu = cpuUploaded;
+    let peakValidated = peakUploaded;
     let validateStartedAt: string | null = null;
     let view: ImportView;
     for (;;) {
@@ -243,6 +254,7 @@ async function runImport(
       if (validated === 0 && view.status !== 'validating') {
         validated = performance.now();
         cpuValidated = await cpuNow();
+        peakValidated = await peakNow();
       }
       if (['committed', 'failed', 'cancelled', 'validated'].includes(view.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -271,6 +283,12 @@ async function runImport(
       stored: await storedRows(db.adminUrl, organisationId),
       apiMemory,
       workerMemory,
+      peaks: {
+        start: peakStart,
+        upload: peakUploaded,
+        validate: peakValidated,
+        commit: { api: apiMemory.peakMb, worker: workerMemory.peakMb },
+      },
       cpu: minus(cpuEnd, cpuStart),
       phaseCpu: {
         upload: minus(cpuUploaded, cpuStart),
@@ -334,7 +352,14 @@ function describeRun(run: ImportRun): void {
   );
   say(
     `  peak RSS: API ${mb(run.apiMemory.peakMb)} (${mb(run.apiMemory.rssMb)} at the end), ` +
-      `worker ${mb(run.workerMemory.peakMb)} (${mb(run.workerMemory.rssMb)} at the end)`,
+      `worker ${mb(run.workerMemory.peakMb)} (${mb(run.workerMemory.rssMb)} at the end); peak so far when ` +
+      (['start', 'upload', 'validate', 'commit'] as const)
+        .map(
+          (phase) =>
+            `${phase === 'start' ? 'started' : `${phase} ended`} ${fixed(run.peaks[phase].api)}/${fixed(run.peaks[phase].worker)}`,
+        )
+        .join(', ') +
+      ' MB (API/worker)',
   );
 }
 

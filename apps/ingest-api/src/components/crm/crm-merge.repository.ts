@@ -104,6 +104,25 @@ const POSITIONS: TableSpec = {
 /** Serialises merges within one organisation (transaction-scoped, so it holds under pgBouncer). */
 const MERGE_LOCK_CLASS = 7301;
 
+/**
+ * The lock, and key lookups only for the merge's statements. The planner guesses the organisation's share of
+ * a table (its policy's `organisation_id = (SELECT ...)` is a parameter; a new organisation, or what an import
+ * commit inserted in its own transaction, is in no statistics) at a fraction of the truth, and then reads every
+ * row of the organisation per batch (a hash join, or a loop over a materialised batch): a 1,000,000-row commit
+ * went quadratic. With hash joins, merge joins and materialisation off, the statements below (each written so
+ * that the stored rows are reached by a unique index from the batch) cost the batch's size, whatever the
+ * table's. Transaction-local (set_config(..., true)); the previous values are read first (the OFFSET 0
+ * subquery runs before the outer target list) and put back by RESTORE_PLAN once the merge is done. The audit
+ * trigger function sets its own (migration 20261202150000000).
+ */
+const LOCK_AND_PLAN = `SELECT s.hashjoin, s.mergejoin, s.material, pg_advisory_xact_lock($1, hashtext($2)) AS locked,
+        set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+        set_config('enable_material', 'off', true)
+   FROM (SELECT current_setting('enable_hashjoin') AS hashjoin, current_setting('enable_mergejoin') AS mergejoin,
+                current_setting('enable_material') AS material OFFSET 0) s`;
+const RESTORE_PLAN = `SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $2, true),
+        set_config('enable_material', $3, true)`;
+
 interface Planned {
   id: string;
   existing: boolean;
@@ -121,11 +140,15 @@ function buildUpdate(spec: TableSpec): string {
         `CASE WHEN i.${c.name} IS NOT NULL AND i.${c.name} IS DISTINCT FROM cur.${c.name} THEN '${c.name}' END`,
     )
     .join(',\n           ');
+  // Each stored row is read by its primary key (the LATERAL ... OFFSET 0 cannot be turned into a join that
+  // reads the whole table), and d is a subquery of its own (OFFSET 0), so that with LOCK_AND_PLAN's settings the only
+  // cheap plan left is d driving a primary-key probe of t per row (see LOCK_AND_PLAN).
   return `UPDATE ${spec.table} AS t
      SET ${columns.map((c) => `${c.name} = coalesce(d.${c.name}, t.${c.name})`).join(', ')}
     FROM (SELECT i.*, array_remove(ARRAY[${changed}]::text[], NULL) AS changed, to_jsonb(cur) AS old_row
             FROM unnest(${unnestTypes}) AS i(${aliases})
-            JOIN ${spec.table} cur ON cur.id = i.id) AS d
+           CROSS JOIN LATERAL (SELECT * FROM ${spec.table} c WHERE c.id = i.id OFFSET 0) AS cur
+          OFFSET 0) AS d
    WHERE t.id = d.id AND cardinality(d.changed) > 0
   RETURNING t.id, d.changed, d.old_row`;
 }
@@ -213,23 +236,95 @@ async function write(
   return outcomes;
 }
 
+/**
+ * Stored rows whose citext key (a domain, an e-mail) equals one of `keys`, each with the keys it matches.
+ * citext's equality is not leakproof, so under row-level security PostgreSQL may not use an index for it (a
+ * non-leakproof condition cannot run before the tenant policy), and a join on it would hash, or loop over,
+ * every row of the organisation. One scan with `= ANY` (PostgreSQL hashes the array) costs a pass over the
+ * organisation's rows whatever the join strategy. Rows are attributed to keys by PostgreSQL's own lower-casing
+ * (citext compares lower()), computed for the keys in the same statement, not by JavaScript's.
+ */
+async function citextMatches<R extends Record<string, unknown>>(
+  sql: Sql,
+  keys: readonly string[],
+  row: { columns: string; nulls: string; from: string; key: string; where: string },
+  values: readonly unknown[] = [],
+): Promise<{ row: R; keys: number[] }[]> {
+  if (keys.length === 0) return [];
+  const found = await sql.any<R & { src: 'k' | 'r'; ord: number | null; key: string }>(
+    `SELECT 'k' AS src, k.ord::int AS ord, lower(k.value) AS key, ${row.nulls}
+       FROM unnest($1::text[]) WITH ORDINALITY AS k(value, ord)
+     UNION ALL
+     SELECT 'r', NULL, lower(${row.key}::text), ${row.columns} FROM ${row.from}
+      WHERE ${row.key} = ANY($1::citext[]) AND ${row.where}`,
+    [keys, ...values],
+  );
+  const byKey = new Map<string, number[]>();
+  for (const entry of found) {
+    if (entry.src !== 'k' || entry.ord === null) continue;
+    const list = byKey.get(entry.key) ?? [];
+    list.push(entry.ord - 1);
+    byKey.set(entry.key, list);
+  }
+  return found
+    .filter((entry) => entry.src === 'r')
+    .map((entry) => ({ row: entry, keys: byKey.get(entry.key) ?? [] }));
+}
+
 async function companyCandidates(
   sql: Sql,
   keys: { group: number; kind: 's' | 'd' | 'p'; value: string }[],
+  sirenGroups: ReadonlySet<number>,
 ): Promise<CompanyCandidate[]> {
   if (keys.length === 0) return [];
-  const rows = await sql.any<{ grp: number; kind: 's' | 'd' | 'p'; id: string; siren: string | null }>(
-    `WITH k AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) AS k(grp, kind, value))
-     SELECT k.grp, k.kind, c.id, c.siren FROM k JOIN crm.companies c ON c.siren = k.value WHERE k.kind = 's'
+  // Each key probes its unique index (text equality is leakproof, so the index can serve under the policy);
+  // LATERAL ... OFFSET 0 cannot be planned as a join reading the organisation's companies.
+  const of = (kind: 's' | 'p') => {
+    const list = keys.filter((k) => k.kind === kind);
+    return [list.map((k) => k.group), list.map((k) => k.value)];
+  };
+  const rows = await sql.any<{ grp: number; kind: 's' | 'p'; id: string; siren: string | null }>(
+    `SELECT k.grp, 's' AS kind, c.id, c.siren
+       FROM unnest($1::int[], $2::text[]) AS k(grp, value)
+      CROSS JOIN LATERAL (SELECT c.id, c.siren FROM crm.companies c WHERE c.siren = k.value OFFSET 0) c
      UNION ALL
-     SELECT k.grp, k.kind, c.id, c.siren FROM k JOIN crm.companies c ON c.domain = k.value::citext WHERE k.kind = 'd'
-     UNION ALL
-     SELECT k.grp, k.kind, c.id, c.siren FROM k JOIN crm.companies c ON c.pharow_company_id = k.value
-      WHERE k.kind = 'p'`,
-    [keys.map((k) => k.group), keys.map((k) => k.kind), keys.map((k) => k.value)],
+     SELECT k.grp, 'p', c.id, c.siren
+       FROM unnest($3::int[], $4::text[]) AS k(grp, value)
+      CROSS JOIN LATERAL (SELECT c.id, c.siren FROM crm.companies c WHERE c.pharow_company_id = k.value OFFSET 0) c`,
+    [...of('s'), ...of('p')],
   );
-  const kinds = { s: 'siren', d: 'domain', p: 'pharow' } as const;
-  return rows.map((row) => ({ group: row.grp, kind: kinds[row.kind], id: row.id, siren: row.siren }));
+  const kinds = { s: 'siren', p: 'pharow' } as const;
+  const candidates: CompanyCandidate[] = rows.map((row) => ({
+    group: row.grp,
+    kind: kinds[row.kind],
+    id: row.id,
+    siren: row.siren,
+  }));
+  // Domains. A group with a SIREN only ever takes a company WITHOUT a SIREN by its domain (resolveCompany),
+  // so its domains are looked up among those alone (the partial unique index of domains); only groups
+  // without a SIREN need every company that has their domain.
+  const domains = keys.filter((k) => k.kind === 'd');
+  for (const sirenless of [true, false]) {
+    const list = domains.filter((k) => sirenGroups.has(k.group) === sirenless);
+    const matches = await citextMatches<{ id: string; siren: string | null }>(
+      sql,
+      list.map((k) => k.value),
+      {
+        columns: 'c.id, c.siren',
+        nulls: 'NULL::uuid AS id, NULL::text AS siren',
+        from: 'crm.companies c',
+        key: 'c.domain',
+        where: sirenless ? 'c.siren IS NULL' : 'true',
+      },
+    );
+    for (const { row, keys: matched } of matches) {
+      for (const index of matched) {
+        const key = list[index];
+        if (key) candidates.push({ group: key.group, kind: 'domain', id: row.id, siren: row.siren });
+      }
+    }
+  }
+  return candidates;
 }
 
 async function personCandidates(
@@ -237,30 +332,51 @@ async function personCandidates(
   keys: { group: number; kind: 'e' | 'l'; value: string }[],
 ): Promise<PersonCandidate[]> {
   if (keys.length === 0) return [];
-  const rows = await sql.any<{
-    grp: number;
-    kind: 'e' | 'l';
-    value: string;
-    person_id: string;
-    position_id: string | null;
-    company_id: string | null;
-  }>(
-    `WITH k AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) AS k(grp, kind, value))
-     SELECT k.grp, k.kind, k.value, p.person_id, p.id AS position_id, p.company_id
-       FROM k JOIN crm.positions p ON p.email = k.value::citext WHERE k.kind = 'e'
-     UNION ALL
-     SELECT k.grp, k.kind, k.value, pe.id, NULL, NULL
-       FROM k JOIN crm.people pe ON pe.linkedin_url = k.value WHERE k.kind = 'l'`,
-    [keys.map((k) => k.group), keys.map((k) => k.kind), keys.map((k) => k.value)],
+  const linkedins = keys.filter((k) => k.kind === 'l');
+  const rows = await sql.any<{ grp: number; value: string; person_id: string }>(
+    `SELECT k.grp, k.value, pe.id AS person_id
+       FROM unnest($1::int[], $2::text[]) AS k(grp, value)
+      CROSS JOIN LATERAL (SELECT pe.id FROM crm.people pe WHERE pe.linkedin_url = k.value OFFSET 0) pe`,
+    [linkedins.map((k) => k.group), linkedins.map((k) => k.value)],
   );
-  return rows.map((row) => ({
-    group: row.grp,
-    kind: row.kind === 'e' ? 'email' : 'linkedin',
-    value: row.value,
-    personId: row.person_id,
-    positionId: row.position_id,
-    companyId: row.company_id,
-  }));
+  const candidates: PersonCandidate[] = [];
+  const emails = keys.filter((k) => k.kind === 'e');
+  const matches = await citextMatches<{ person_id: string; position_id: string; company_id: string }>(
+    sql,
+    emails.map((k) => k.value),
+    {
+      columns: 'p.person_id, p.id, p.company_id',
+      nulls: 'NULL::uuid AS person_id, NULL::uuid AS position_id, NULL::uuid AS company_id',
+      from: 'crm.positions p',
+      key: 'p.email',
+      where: 'true',
+    },
+  );
+  for (const { row, keys: matched } of matches) {
+    for (const index of matched) {
+      const key = emails[index];
+      if (!key) continue;
+      candidates.push({
+        group: key.group,
+        kind: 'email',
+        value: key.value,
+        personId: row.person_id,
+        positionId: row.position_id,
+        companyId: row.company_id,
+      });
+    }
+  }
+  for (const row of rows) {
+    candidates.push({
+      group: row.grp,
+      kind: 'linkedin',
+      value: row.value,
+      personId: row.person_id,
+      positionId: null,
+      companyId: null,
+    });
+  }
+  return candidates;
 }
 
 async function existingPositions(
@@ -271,10 +387,22 @@ async function existingPositions(
   const rows = await sql.any<{ id: string; person_id: string; company_id: string }>(
     `SELECT p.id, p.person_id, p.company_id
        FROM unnest($1::uuid[], $2::uuid[]) AS k(person_id, company_id)
-       JOIN crm.positions p ON p.person_id = k.person_id AND p.company_id = k.company_id`,
+      CROSS JOIN LATERAL (SELECT p.id, p.person_id, p.company_id FROM crm.positions p
+                           WHERE p.person_id = k.person_id AND p.company_id = k.company_id OFFSET 0) p`,
     [pairs.map((pair) => pair.personId), pairs.map((pair) => pair.companyId)],
   );
   return new Map(rows.map((row) => [`${row.person_id}/${row.company_id}`, row.id]));
+}
+
+/** Candidates by group, in their order (a filter per group would cost groups × candidates per batch). */
+function byGroup<C extends { group: number }>(candidates: readonly C[]): Map<number, C[]> {
+  const map = new Map<number, C[]>();
+  for (const candidate of candidates) {
+    const list = map.get(candidate.group);
+    if (list) list.push(candidate);
+    else map.set(candidate.group, [candidate]);
+  }
+  return map;
 }
 
 function groupOfMember(groups: readonly Group[]): Map<number, Group> {
@@ -305,7 +433,10 @@ export async function mergeRecords(
     problems: [],
   }));
   if (records.length === 0) return results;
-  await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MERGE_LOCK_CLASS, organisationId]);
+  const planner = await sql.one<{ hashjoin: string; mergejoin: string; material: string }>(LOCK_AND_PLAN, [
+    MERGE_LOCK_CLASS,
+    organisationId,
+  ]);
 
   const rejected = new Set<number>();
   const reject = (member: number, problem: RecordProblem) => {
@@ -323,15 +454,16 @@ export async function mergeRecords(
       ...keys.pharows.map((value) => ({ group: group.id, kind: 'p' as const, value })),
     ];
   });
-  const companyFound = await companyCandidates(sql, companyKeyRows);
+  const sirenGroups = new Set(
+    companyGroups.filter((group) => companyKeys(records, group).sirens.length > 0).map((group) => group.id),
+  );
+  const companyFound = await companyCandidates(sql, companyKeyRows, sirenGroups);
+  const companyFoundByGroup = byGroup(companyFound);
   const companyMatch = new Map<number, string | null>();
   const pharowInBatch = new Map<string, number>();
   for (const group of companyGroups) {
     const keys = companyKeys(records, group);
-    const resolution = resolveCompany(
-      keys,
-      companyFound.filter((candidate) => candidate.group === group.id),
-    );
+    const resolution = resolveCompany(keys, companyFoundByGroup.get(group.id) ?? []);
     const otherGroup = keys.pharows.map((pharow) => pharowInBatch.get(pharow)).find((g) => g !== undefined);
     for (const pharow of keys.pharows) pharowInBatch.set(pharow, group.id);
     const conflict =
@@ -360,9 +492,10 @@ export async function mergeRecords(
     ];
   });
   const personFound = await personCandidates(sql, personKeyRows);
+  const personFoundByGroup = byGroup(personFound);
   const personMatch = new Map<number, string | null>();
   for (const group of personGroups) {
-    const resolution = resolvePerson(personFound.filter((candidate) => candidate.group === group.id));
+    const resolution = resolvePerson(personFoundByGroup.get(group.id) ?? []);
     if ('conflict' in resolution) {
       for (const member of group.members) {
         reject(
@@ -543,5 +676,6 @@ export async function mergeRecords(
         ? 'updated'
         : 'unchanged';
   }
+  await sql.query(RESTORE_PLAN, [planner.hashjoin, planner.mergejoin, planner.material]);
   return results;
 }

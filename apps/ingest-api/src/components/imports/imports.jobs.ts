@@ -94,7 +94,7 @@ export class ImportJobs {
   #tx<T>(
     job: ClaimedJob,
     fn: (sql: Sql) => Promise<T>,
-    options: { timeoutMs?: number; importId?: boolean } = {},
+    options: { timeoutMs?: number; importId?: boolean; auditMode?: 'summary' } = {},
   ) {
     return withTenantTransaction(
       this.deps.pool,
@@ -103,6 +103,7 @@ export class ImportJobs {
         correlationId: `import:${job.id}`,
         statementTimeoutMs: options.timeoutMs ?? this.deps.statementTimeoutMs,
         ...(options.importId ? { importId: job.id } : {}),
+        ...(options.auditMode ? { auditMode: options.auditMode } : {}),
       },
       fn,
     );
@@ -314,7 +315,8 @@ export class ImportJobs {
         await sql.query('UPDATE crm.imports SET committed_at = now() WHERE id = $1', [job.id]);
         await repository.purgeStaged(sql, job.id, { keepProblemRows: true });
       },
-      { timeoutMs: this.deps.commitTimeoutMs, importId: true },
+      // Summary audit entries: what the commit wrote is in crm.import_changes, values included (ADR 0062).
+      { timeoutMs: this.deps.commitTimeoutMs, importId: true, auditMode: 'summary' },
     );
   }
 

@@ -143,9 +143,13 @@ export async function purgeStaged(
 ): Promise<void> {
   await sql.query('DELETE FROM crm.import_records WHERE import_id = $1', [id]);
   if (options.keepProblemRows) {
+    // OFFSET 0 keeps the NOT EXISTS a probe of the (import, row) index per staged row. As an anti join, with
+    // an import too new for the statistics (one row guessed), it was a nested loop reading every problem of
+    // the import for every row: 42 s for 50,000 rows with 5,000 problems.
     await sql.query(
       `DELETE FROM crm.import_rows r WHERE r.import_id = $1
-          AND NOT EXISTS (SELECT 1 FROM crm.import_errors e WHERE e.import_id = r.import_id AND e.row_number = r.row_number)`,
+          AND NOT EXISTS (SELECT 1 FROM crm.import_errors e
+                           WHERE e.import_id = r.import_id AND e.row_number = r.row_number OFFSET 0)`,
       [id],
     );
   } else {

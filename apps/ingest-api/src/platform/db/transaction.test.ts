@@ -24,4 +24,16 @@ describe('beginStatement', () => {
     expect(() => beginStatement({ userId: 'not-a-uuid' })).toThrow(TypeError);
     expect(() => beginStatement({ statementTimeoutMs: -1 })).toThrow(TypeError);
   });
+
+  it('sets the summary audit mode only from the allow-list, and only for an import', () => {
+    const importId = '3f2504e0-4f89-11d3-9a0c-0305e82c3302';
+    expect(beginStatement({ importId, auditMode: 'summary' })).toContain(
+      `set_config('app.import_id', '${importId}', true), set_config('app.audit_mode', 'summary', true)`,
+    );
+    expect(beginStatement({ importId, auditMode: 'full' })).not.toContain('app.audit_mode');
+    expect(() => beginStatement({ auditMode: 'summary' })).toThrow(TypeError);
+    expect(() =>
+      beginStatement({ importId, auditMode: "summary', true), set_config('x" as 'summary' }),
+    ).toThrow(TypeError);
+  });
 });

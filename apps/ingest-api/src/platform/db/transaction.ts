@@ -14,7 +14,16 @@ export interface TransactionSettings {
   statementTimeoutMs?: number | null;
   /** The import whose merge this transaction runs; audit entries written meanwhile carry it (`import_id`). */
   importId?: string | null;
+  /**
+   * `summary`: audit entries of crm.companies, crm.people and crm.positions carry no values (the import's
+   * crm.import_changes has them); only for an import commit, so it needs `importId` (ADR 0062). Default: full.
+   */
+  auditMode?: AuditMode | null;
 }
+
+/** The audit trigger's modes (app.audit_mode); anything else is refused before it reaches the database. */
+export const AUDIT_MODES = ['full', 'summary'] as const;
+export type AuditMode = (typeof AUDIT_MODES)[number];
 
 export interface TenantContext extends TransactionSettings {
   organisationId: string;
@@ -48,6 +57,14 @@ export function settingsStatement(settings: TransactionSettings): string {
   // Only when given, so that every other transaction keeps its BEGIN text (and round trip) unchanged.
   if (settings.importId !== null && settings.importId !== undefined) {
     assignments.push(`set_config('app.import_id', ${lit(uuidOrEmpty(settings.importId, 'importId'))}, true)`);
+  }
+  const auditMode = settings.auditMode ?? 'full';
+  if (!(AUDIT_MODES as readonly string[]).includes(auditMode))
+    throw new TypeError(`auditMode must be one of ${AUDIT_MODES.join(', ')}`);
+  if (auditMode === 'summary') {
+    if (settings.importId === null || settings.importId === undefined)
+      throw new TypeError('auditMode summary is for an import commit: give its importId');
+    assignments.push(`set_config('app.audit_mode', 'summary', true)`);
   }
   const timeout = settings.statementTimeoutMs;
   if (timeout !== null && timeout !== undefined) {
