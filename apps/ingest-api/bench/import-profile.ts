@@ -166,7 +166,10 @@ try {
         error: string | null;
       };
       if (view.status === 'failed') throw new Error(`${step} failed: ${view.error}`);
-      if (view.status === (step === 'validate' ? 'validated' : 'committed')) break;
+      if (view.status === (step === 'validate' ? 'validated' : 'committed')) {
+        say(`${step}: counts ${JSON.stringify((view as { counts?: unknown }).counts)}`);
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const used = process.cpuUsage(cpu);

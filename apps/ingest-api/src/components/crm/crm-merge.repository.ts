@@ -173,6 +173,18 @@ const STATEMENTS = new Map<TableSpec, { update: string; insert: string }>(
   ]),
 );
 
+/** fieldName (a search of the entity's fields) once per column, not once per written value. */
+const API_NAMES = new Map<string, string>();
+function apiName(entity: Entity, column: string): string {
+  const key = `${entity}.${column}`;
+  let name = API_NAMES.get(key);
+  if (name === undefined) {
+    name = fieldName(entity, column);
+    API_NAMES.set(key, name);
+  }
+  return name;
+}
+
 const column = (rows: readonly Planned[], name: string): (ColumnValue | null)[] =>
   rows.map((row) => row.values[name] ?? null);
 
@@ -208,7 +220,7 @@ async function write(
       outcomes.set(row.id, {
         id: row.id,
         outcome: 'updated',
-        changed: row.changed.map((name) => fieldName(spec.entity, name)),
+        changed: row.changed.map((name) => apiName(spec.entity, name)),
         before: pick(row.old_row, row.changed),
         after: pick(byId.get(row.id)?.values ?? {}, row.changed),
       });
@@ -227,7 +239,7 @@ async function write(
       outcomes.set(id, {
         id,
         outcome: 'created',
-        changed: Object.keys(values).map((name) => fieldName(spec.entity, name)),
+        changed: Object.keys(values).map((name) => apiName(spec.entity, name)),
         before: null,
         after: { ...values },
       });
@@ -446,8 +458,10 @@ export async function mergeRecords(
 
   // Which records are the same company, and which stored company each group is.
   const companyGroups = groupCompanies(records);
+  const keysOfGroup = new Map(companyGroups.map((group) => [group.id, companyKeys(records, group)]));
+  const keysOf = (group: Group) => keysOfGroup.get(group.id) ?? companyKeys(records, group);
   const companyKeyRows = companyGroups.flatMap((group) => {
-    const keys = companyKeys(records, group);
+    const keys = keysOf(group);
     return [
       ...keys.sirens.map((value) => ({ group: group.id, kind: 's' as const, value })),
       ...keys.domains.map((value) => ({ group: group.id, kind: 'd' as const, value })),
@@ -455,14 +469,14 @@ export async function mergeRecords(
     ];
   });
   const sirenGroups = new Set(
-    companyGroups.filter((group) => companyKeys(records, group).sirens.length > 0).map((group) => group.id),
+    companyGroups.filter((group) => keysOf(group).sirens.length > 0).map((group) => group.id),
   );
   const companyFound = await companyCandidates(sql, companyKeyRows, sirenGroups);
   const companyFoundByGroup = byGroup(companyFound);
   const companyMatch = new Map<number, string | null>();
   const pharowInBatch = new Map<string, number>();
   for (const group of companyGroups) {
-    const keys = companyKeys(records, group);
+    const keys = keysOf(group);
     const resolution = resolveCompany(keys, companyFoundByGroup.get(group.id) ?? []);
     const otherGroup = keys.pharows.map((pharow) => pharowInBatch.get(pharow)).find((g) => g !== undefined);
     for (const pharow of keys.pharows) pharowInBatch.set(pharow, group.id);

@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/logger/logger.js';
 import type { TenantScope } from '../../platform/tenant.js';
 import { enrolPeople, findEnrolmentConflicts } from '../campaigns/enrolments.service.js';
 import { mergeRecords, type MergeResult } from '../crm/crm-merge.repository.js';
-import { validateRow, type ColumnFields } from './import-rows.js';
+import { validateRow, type ColumnFields, type ValidatedRow } from './import-rows.js';
 import * as repository from './imports.repository.js';
 import * as revert from './revert.repository.js';
 import * as staging from './staging.repository.js';
@@ -74,6 +74,23 @@ function columnFields(row: repository.ImportRow): ColumnFields {
   const headers = row.headers ?? [];
   const mapping = row.mapping ?? {};
   return headers.map((_header, index) => mapping[String(index)] ?? null);
+}
+
+/** Rows validated between two turns of the event loop (the write of the previous chunk runs meanwhile). */
+const VALIDATE_SLICE = 500;
+
+async function validateSliced(
+  staged: readonly staging.StagedRow[],
+  headers: readonly string[],
+  fields: ColumnFields,
+): Promise<ValidatedRow[]> {
+  const validated: ValidatedRow[] = [];
+  for (let start = 0; start < staged.length; start += VALIDATE_SLICE) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const stagedRow of staged.slice(start, start + VALIDATE_SLICE))
+      validated.push(validateRow(stagedRow, headers, fields));
+  }
+  return validated;
 }
 
 class CancelledError extends Error {}
@@ -181,29 +198,54 @@ export class ImportJobs {
         rows_warning: 0,
       });
     });
-    let last = 0;
-    for (;;) {
+    // Pipelined: while one chunk is written (PostgreSQL busy on the other core), the next one is read and
+    // validated here, yielding to the event loop every VALIDATE_SLICE rows so that the write's statements keep
+    // flowing. Writes stay one at a time and in row order, each one transaction with its progress, and any
+    // way out of the loop waits for the write in flight: a job given back never races its own last chunk.
+    const read = (after: number) =>
+      this.#tx(job, (sql) => staging.readStaged(sql, job.id, after, CHUNK_ROWS));
+    let writing: Promise<number> | null = null;
+    let reading: Promise<staging.StagedRow[]> | null = null;
+    try {
       await this.#checkpoint(job, context);
-      const done = await this.#tx(job, async (sql) => {
-        const staged = await staging.readStaged(sql, job.id, last, CHUNK_ROWS);
-        if (staged.length === 0) return null;
-        const validated = staged.map((stagedRow) => validateRow(stagedRow, headers, fields));
-        const valid = validated.flatMap((v) => (v.valid ? [v.valid] : []));
-        const problems = validated.flatMap((v) => v.problems);
-        if (campaignId) problems.push(...(await this.#campaignProblems(sql, scope, campaignId, valid)));
-        await staging.writeRecords(sql, job.organisationId, job.id, valid);
-        await staging.writeProblems(sql, job.organisationId, job.id, problems);
-        const warned = new Set(problems.filter((p) => p.severity === 'warning').map((p) => p.rowNumber));
-        await sql.query(
-          `UPDATE crm.imports SET rows_processed = rows_processed + $2, rows_valid = rows_valid + $3,
-                  rows_invalid = rows_invalid + $4, rows_warning = rows_warning + $5 WHERE id = $1`,
-          [job.id, staged.length, valid.length, staged.length - valid.length, warned.size],
-        );
-        return { last: staged.at(-1)?.rowNumber ?? last, rows: staged.length };
-      });
-      if (done === null) break;
-      last = done.last;
-      await this.deps.onProgress?.(job, last);
+      let staged = await read(0);
+      while (staged.length > 0) {
+        const lastRow = staged.at(-1)?.rowNumber ?? 0;
+        reading = read(lastRow);
+        reading.catch(() => undefined);
+        const validated = await validateSliced(staged, headers, fields);
+        if (writing) {
+          // Awaited on its own line: in `onProgress?.(job, await writing)` the await is skipped when no hook is set.
+          const written = await writing;
+          await this.deps.onProgress?.(job, written);
+        }
+        await this.#checkpoint(job, context);
+        const chunk = staged;
+        writing = this.#tx(job, async (sql) => {
+          const valid = validated.flatMap((v) => (v.valid ? [v.valid] : []));
+          const problems = validated.flatMap((v) => v.problems);
+          if (campaignId) problems.push(...(await this.#campaignProblems(sql, scope, campaignId, valid)));
+          await staging.writeRecords(sql, job.organisationId, job.id, valid);
+          await staging.writeProblems(sql, job.organisationId, job.id, problems);
+          const warned = new Set(problems.filter((p) => p.severity === 'warning').map((p) => p.rowNumber));
+          await sql.query(
+            `UPDATE crm.imports SET rows_processed = rows_processed + $2, rows_valid = rows_valid + $3,
+                    rows_invalid = rows_invalid + $4, rows_warning = rows_warning + $5 WHERE id = $1`,
+            [job.id, chunk.length, valid.length, chunk.length - valid.length, warned.size],
+          );
+          return lastRow;
+        });
+        writing.catch(() => undefined);
+        staged = await reading;
+        reading = null;
+      }
+      if (writing) {
+        const written = await writing;
+        writing = null;
+        await this.deps.onProgress?.(job, written);
+      }
+    } finally {
+      await Promise.allSettled([writing, reading]);
     }
     await this.#checkpoint(job, context);
     await this.#tx(job, async (sql) => {
