@@ -13,6 +13,7 @@ import { createOrganisation, startBenchApi } from './lib/api.js';
 import { describeMachine } from './lib/machine.js';
 import { digest, generateProspects, type ProspectRecord } from './lib/prospects.js';
 import { startBenchServices, type BenchServices } from './lib/services.js';
+import { figure, reportResult } from './lib/report.js';
 import { fixed, median, percentile, table, verdict } from './lib/stats.js';
 
 const HELP = `Usage: pnpm --filter @prospectflow/ingest-api bench:ingest [-- options]
@@ -377,6 +378,20 @@ async function main(): Promise<void> {
     say(
       `API / raw, ${concurrency} concurrent clients:     ${verdict(rate('api-concurrent') / rate('raw-concurrent'), TARGET)}`,
     );
+    reportResult('ingest', [
+      figure('api_vs_raw_sequential', rate('api-sequential') / rate('raw-sequential'), 'ratio', {
+        op: '>=',
+        value: TARGET,
+      }),
+      figure('api_vs_raw_concurrent', rate('api-concurrent') / rate('raw-concurrent'), 'ratio', {
+        op: '>=',
+        value: TARGET,
+      }),
+      ...variants.map((variant) =>
+        figure(`${variant.replace('-', '_')}_records_per_s`, rate(variant), 'records/s'),
+      ),
+      figure('api_sequential_batch_p99_ms', batchPercentile('api-sequential', 99), 'ms'),
+    ]);
   } finally {
     await services.close();
   }

@@ -17,6 +17,7 @@ import { withAdmin } from '@prospectflow/test-harness';
 import autocannon from 'autocannon';
 import { loadTest } from 'loadtest';
 import { expect, it } from 'vitest';
+import { figure, reportResult } from './lib/report.js';
 
 // The benchmark's own process boundary: its knobs come from the environment, with the issue's defaults.
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -241,6 +242,17 @@ it(
         `pixel hits answered by the API: ${hits}; opens stored after its shutdown flush: ${stored} (${((100 * stored) / hits).toFixed(1)}%; the rest overflowed the ${process.env['TRACKING_BUFFER_MAX'] ?? 10000}-open buffer during the peak runs and were counted as dropped)`,
       ];
       process.stdout.write(`\n${lines.join('\n')}\n\n`);
+      reportResult('pixel', [
+        figure('api_p99_ms_at_rate', apiFixed.p99, 'ms', { op: '<', value: 5 }),
+        figure('non_200', apiFixed.non200 + peaks.failures, 'count', { op: '<=', value: 0 }),
+        figure('api_vs_bare_peak', mean(peaks.api) / mean(peaks.bare), 'ratio', { op: '>=', value: 0.5 }),
+        figure('api_p50_ms_at_rate', apiFixed.p50, 'ms'),
+        figure('api_p999_ms_at_rate', apiFixed.p999, 'ms'),
+        figure('bare_p99_ms_at_rate', bareFixed.p99, 'ms'),
+        figure('api_peak_requests_per_s', mean(peaks.api), 'req/s'),
+        figure('opens_dropped_at_rate', droppedAtRate, 'count'),
+        figure('api_event_loop_delay_p99_ms', summary.eventLoopDelayMs['p99'] ?? NaN, 'ms'),
+      ]);
       // Not a timing assertion: the run produced numbers.
       expect(apiFixed.sent).toBeGreaterThan(0);
     } finally {

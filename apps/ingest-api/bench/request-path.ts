@@ -13,6 +13,7 @@ import { describeMachine } from './lib/machine.js';
 import { generateProspects } from './lib/prospects.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
 import { BYPASS_ROLE, startBenchServices } from './lib/services.js';
+import { figure, reportResult } from './lib/report.js';
 import { fixed, median, table, verdict } from './lib/stats.js';
 
 const HELP = `Usage: pnpm --filter @prospectflow/ingest-api bench:request-path [-- options]
@@ -282,6 +283,14 @@ async function main(): Promise<void> {
       'CPU per request, bare / API (medians; the load generator not counted): ' +
         verdict(cpuOf('bare', 'total') / cpuOf('api', 'total'), TARGET),
     );
+    reportResult('request-path', [
+      figure('api_vs_bare_requests', rate('api') / rate('bare'), 'ratio', { op: '>=', value: TARGET }),
+      figure('api_requests_per_s', rate('api'), 'req/s'),
+      figure('bare_requests_per_s', rate('bare'), 'req/s'),
+      figure('api_p99_ms', median(of('api').map((result) => result.p99Ms)), 'ms'),
+      figure('bare_p99_ms', median(of('bare').map((result) => result.p99Ms)), 'ms'),
+      figure('bare_vs_api_cpu_per_request', cpuOf('bare', 'total') / cpuOf('api', 'total'), 'ratio'),
+    ]);
   } finally {
     for (const server of started) await server.stop();
     await services.close();
