@@ -1,10 +1,13 @@
+import pg from 'pg';
 import { compareSchemaSnapshot, writeSchemaSnapshot } from './schema-snapshot.js';
+import { checkDistributionKeys, formatDistributionReport } from './distribution-keys.js';
 import { migrate } from './migrate.js';
 
 const usage = `usage: cli.ts <up|down|schema> [options]
   up [N]            apply pending migrations (all, or N)
   down [N|all]      revert the last migration (or N, or all)
   schema [--check]  rewrite infra/postgres/schema.sql from the database (or check it is current)
+  distribution      check every tenant table's keys include organisation_id (what Citus needs); exit 1 on findings
 Reads DATABASE_MIGRATION_URL: the owner role over a direct connection (never pgBouncer).`;
 
 function fail(message: string): never {
@@ -54,6 +57,18 @@ try {
         log('schema.sql is current.');
       } else {
         log(`Wrote ${await writeSchemaSnapshot(databaseUrl)}`);
+      }
+      break;
+    }
+    case 'distribution': {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        const report = await checkDistributionKeys(client);
+        process.stdout.write(formatDistributionReport(report));
+        if (report.findings.length > 0) process.exitCode = 1;
+      } finally {
+        await client.end();
       }
       break;
     }

@@ -14,3 +14,14 @@ export {
   schemaSnapshotPath,
 } from './schema-snapshot.js';
 export { sqlDir, pgbouncerDir } from './paths.js';
+export { readCatalog } from './catalog.js';
+export type { Catalog, CatalogTable, CatalogColumn, Queryable } from './catalog.js';
+export {
+  checkDistribution,
+  checkDistributionKeys,
+  formatDistributionReport,
+  ACCEPTED_FINDINGS,
+  GLOBAL_TABLES,
+  TENANT_COLUMN,
+} from './distribution-keys.js';
+export type { DistributionReport, DistributionFinding } from './distribution-keys.js';
