@@ -9,8 +9,10 @@ import {
   type RedisInstance,
   type TestDatabase,
 } from '@prospectflow/test-harness';
+import type { Service } from '../../src/platform/service.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApi, type TestApi } from '../support/app.js';
+import { Load, countBy, expectCleanOutcomes, outcomeOf } from '../support/load.js';
 
 let db: TestDatabase;
 let redis: RedisInstance;
@@ -20,6 +22,7 @@ let organisationId: string;
 const email = 'faults@example.test';
 
 const ready = () => request(api.service.app).get('/health/ready');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const bearer = () => ({ Authorization: `Bearer ${api.token(email, { originJti: 'faults-session' })}` });
 
 beforeAll(async () => {
@@ -30,6 +33,9 @@ beforeAll(async () => {
       REDIS_URL: redis.url,
       DATABASE_URL: withCredentials(db.appUrl, { port: bouncer.port }),
       HEALTH_CHECK_TIMEOUT_MS: '500',
+      // The loads below come from one address and one user: the limits are tested on instances of their own.
+      RATE_LIMIT_PUBLIC_PER_WINDOW: '1000000',
+      RATE_LIMIT_DEFAULT_PER_WINDOW: '1000000',
     },
     { database: db },
   );
@@ -98,5 +104,69 @@ describe('readiness and recovery without a restart', () => {
     await eventually(() =>
       request(api.service.app).get(`/api/v1/organisations/${organisationId}`).set(bearer()).expect(200),
     );
+  });
+
+  it('Redis stopped under load: every session-bound answer is 200 or the documented 503, then all 200 again', async () => {
+    const path = `/api/v1/organisations/${organisationId}`;
+    let phase = 'before';
+    const load = new Load(6, async () => {
+      const label = phase;
+      return outcomeOf(await request(api.service.app).get(path).set(bearer()), label);
+    });
+    await sleep(300);
+    phase = 'down';
+    await redis.stop();
+    await eventually(async () => {
+      const res = await ready().expect(503);
+      expect(res.body).toMatchObject({ status: 'unhealthy', checks: { sessionStore: { status: 'down' } } });
+    });
+    await sleep(800);
+    phase = 'recovering';
+    await redis.start();
+    await eventually(() => ready().expect(200));
+    await eventually(() => request(api.service.app).get(path).set(bearer()).expect(200));
+    phase = 'after';
+    await sleep(400);
+    const outcomes = await load.stop();
+
+    // Never a 500, never a 401 (a dependency down is not "unauthenticated"), never internals.
+    expectCleanOutcomes(outcomes, { statuses: [200, 503], codes: ['session_store_unavailable'] });
+    expect(countBy(outcomes.filter((o) => o.label === 'down'), 503)).toBeGreaterThan(0);
+    expect(countBy(outcomes.filter((o) => o.label === 'before'), 200)).toBeGreaterThan(0);
+    const after = outcomes.filter((o) => o.label === 'after');
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((o) => o.status !== 200)).toEqual([]);
+  });
+
+  it('rate limits: shared through Redis, per instance in memory while it is down, shared again when it is back', async () => {
+    const limited = { RATE_LIMIT_PUBLIC_PER_WINDOW: '4', TRUST_PROXY_HOPS: '1' };
+    const [a, b] = await Promise.all([api.another(limited), api.another(limited)]);
+    // Each phase is a client address of its own, so each starts with a full budget.
+    const hit = async (instance: Service, address: string) =>
+      (await request(instance.app).get('/health/live').set('X-Forwarded-For', address)).status;
+    const alternating = async (address: string) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) statuses.push(await hit(i % 2 === 0 ? a : b, address));
+      return statuses;
+    };
+    const connected = (status: string) =>
+      eventually(async () => expect([a.redis?.status, b.redis?.status]).toEqual([status, status]));
+
+    // One budget of 4 for both instances.
+    expect(await alternating('203.0.113.10')).toEqual([200, 200, 200, 200, 429, 429]);
+
+    await redis.stop();
+    await connected('reconnecting');
+    // The insurance limiter: still limited (never everything let through, never an error), but per instance.
+    for (const instance of [a, b]) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) statuses.push(await hit(instance, '203.0.113.20'));
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    }
+
+    await redis.start();
+    await connected('ready');
+    // Shared again, without restarting either instance.
+    expect(await alternating('203.0.113.30')).toEqual([200, 200, 200, 200, 429, 429]);
   });
 });
