@@ -1,18 +1,48 @@
--- Row-level security audit (SPEC §3.4). Run as the owner against a migrated database:
+-- Row-level security audit (SPEC §3.4). Run against a migrated database:
 --   psql -v ON_ERROR_STOP=1 -f infra/postgres/sql/rls-audit.sql "$DATABASE_MIGRATION_URL"
 -- Lists every table of the domain schemas with its RLS state, then fails (exit 3) if any table has RLS off or
--- not forced, has no policy, or has a policy that does not go through the tenant helper. Policies granted only
--- to prospectflow_definer (the NOLOGIN owner of the narrow SECURITY DEFINER functions) are the one exception.
--- Changes nothing: everything runs in a transaction that is rolled back.
+-- not forced, has no policy, has a policy that does not go through the tenant helper, or is not under RLS for
+-- the role the audit runs as. Policies granted only to prospectflow_definer (the NOLOGIN owner of the narrow
+-- SECURITY DEFINER functions) are the one exception. Changes nothing: everything runs in a transaction that
+-- is rolled back.
+--
+-- Who may run it: superusers and BYPASSRLS roles skip row-level security, even when it is forced, so "is RLS
+-- in effect" means nothing under them. The audit runs under a role that RLS applies to: the invoking role
+-- when it is one (the owner, bound by FORCE ROW LEVEL SECURITY, or prospectflow_app); else prospectflow_app,
+-- by SET LOCAL ROLE, when the invoker may become it (a superuser may); else it stops at once and says which
+-- role to use.
 \set QUIET on
+\set ON_ERROR_STOP on
 \pset footer off
 BEGIN;
+
+SELECT NOT (r.rolsuper OR r.rolbypassrls) AS subject_to_rls,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = 'prospectflow_app'
+                                AND NOT a.rolsuper AND NOT a.rolbypassrls) THEN false
+            WHEN current_setting('server_version_num')::int >= 160000
+              THEN pg_has_role(current_user, 'prospectflow_app', 'SET')
+            ELSE pg_has_role(current_user, 'prospectflow_app', 'MEMBER') END AS may_become_app
+  FROM pg_roles r WHERE r.rolname = current_user \gset rls_audit_
+\if :rls_audit_subject_to_rls
+\elif :rls_audit_may_become_app
+SET LOCAL ROLE prospectflow_app;
+\else
+DO $$
+BEGIN
+  RAISE EXCEPTION 'rls-audit: role % bypasses row-level security (superuser or BYPASSRLS) and may not SET ROLE prospectflow_app, so whether RLS is in effect cannot be checked under it', current_user
+    USING HINT = 'Run it as the schema owner (e.g. prospectflow_owner: NOBYPASSRLS, bound by FORCE ROW LEVEL SECURITY), as prospectflow_app, or as a superuser (which switches to prospectflow_app by itself).';
+END
+$$;
+\endif
+SELECT format('rls-audit: runs as %s (row-level security applies to it)', current_user) AS rls_audit_role \gset
+\echo :rls_audit_role
 
 CREATE TEMP TABLE rls_audit_tables ON COMMIT DROP AS
 SELECT n.nspname AS schema_name,
        c.relname AS table_name,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
+       row_security_active(c.oid) AS rls_in_effect,
        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
        (SELECT count(*) FROM pg_policy p
          WHERE p.polrelid = c.oid
@@ -30,7 +60,7 @@ SELECT n.nspname AS schema_name,
    AND n.nspname IN ('iam', 'crm', 'outreach', 'tracking', 'audit');
 
 \echo 'Tables of the domain schemas and their row-level security:'
-SELECT schema_name, table_name, rls_enabled, rls_forced, policies, tenant_policies
+SELECT schema_name, table_name, rls_enabled, rls_forced, rls_in_effect, policies, tenant_policies
   FROM rls_audit_tables ORDER BY schema_name, table_name;
 
 CREATE TEMP TABLE rls_audit_findings ON COMMIT DROP AS
@@ -39,6 +69,9 @@ SELECT format('%I.%I', schema_name, table_name) AS table_name, 'row-level securi
 UNION ALL
 SELECT format('%I.%I', schema_name, table_name), 'row-level security is not forced (the owner bypasses it)'
   FROM rls_audit_tables WHERE NOT rls_forced
+UNION ALL
+SELECT format('%I.%I', schema_name, table_name), 'row-level security is not in effect for ' || current_user
+  FROM rls_audit_tables WHERE rls_enabled AND NOT rls_in_effect
 UNION ALL
 SELECT format('%I.%I', schema_name, table_name), 'row-level security is on but there is no policy'
   FROM rls_audit_tables WHERE rls_enabled AND policies = 0
@@ -60,7 +93,7 @@ BEGIN
   IF findings > 0 THEN
     RAISE EXCEPTION 'rls-audit: % finding(s), see the list above', findings;
   END IF;
-  RAISE NOTICE 'rls-audit: no findings on % tables', (SELECT count(*) FROM rls_audit_tables);
+  RAISE NOTICE 'rls-audit: no findings on % tables, as %', (SELECT count(*) FROM rls_audit_tables), current_user;
 END
 $$;
 

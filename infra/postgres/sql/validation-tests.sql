@@ -1,11 +1,47 @@
--- Schema validation (SPEC §3.4). Run as the owner against a freshly migrated database, nothing else set up:
+-- Schema validation (SPEC §3.4). Run against a freshly migrated database, nothing else set up:
 --   psql -v ON_ERROR_STOP=1 -f infra/postgres/sql/validation-tests.sql "$DATABASE_MIGRATION_URL"
 -- Checks schemas, composite tenant keys, foreign-key shapes, unique constraints and indexes, forced RLS, and
 -- isolation between two organisations; fails (exit 3) on the first finding and leaves no trace (one
 -- transaction, rolled back).
+--
+-- Who may run it: superusers and BYPASSRLS roles skip row-level security, even when it is forced, so an
+-- isolation check under such a role would see every organisation's rows and report a false failure. The
+-- checks therefore run under a role that RLS applies to: the invoking role when it is one (the owner, which
+-- FORCE ROW LEVEL SECURITY binds, or prospectflow_app); else prospectflow_app, by SET LOCAL ROLE, when the
+-- invoker may become it (a superuser may); else the script stops at once and says which role to use.
 \set QUIET on
+\set ON_ERROR_STOP on
 \pset footer off
 BEGIN;
+
+SELECT NOT (r.rolsuper OR r.rolbypassrls) AS subject_to_rls,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = 'prospectflow_app'
+                                AND NOT a.rolsuper AND NOT a.rolbypassrls) THEN false
+            WHEN current_setting('server_version_num')::int >= 160000
+              THEN pg_has_role(current_user, 'prospectflow_app', 'SET')
+            ELSE pg_has_role(current_user, 'prospectflow_app', 'MEMBER') END AS may_become_app
+  FROM pg_roles r WHERE r.rolname = current_user \gset vt_
+\if :vt_subject_to_rls
+\elif :vt_may_become_app
+SET LOCAL ROLE prospectflow_app;
+\else
+DO $$
+BEGIN
+  RAISE EXCEPTION 'validation-tests: role % bypasses row-level security (superuser or BYPASSRLS) and may not SET ROLE prospectflow_app, so the isolation checks would prove nothing', current_user
+    USING HINT = 'Run it as the schema owner (e.g. prospectflow_owner: NOBYPASSRLS, bound by FORCE ROW LEVEL SECURITY), as prospectflow_app, or as a superuser (which switches to prospectflow_app by itself).';
+END
+$$;
+\endif
+DO $$
+BEGIN
+  IF NOT has_table_privilege('crm.companies', 'INSERT') OR NOT has_table_privilege('iam.organisations', 'INSERT') THEN
+    RAISE EXCEPTION 'validation-tests: role % may not insert into crm.companies and iam.organisations, which the isolation checks need', current_user
+      USING HINT = 'Run it as the schema owner (e.g. prospectflow_owner) or as prospectflow_app.';
+  END IF;
+END
+$$;
+SELECT format('validation-tests: checks run as %s (row-level security applies to it)', current_user) AS vt_role \gset
+\echo :vt_role
 
 -- Tenant tables: every table of iam, crm, outreach, tracking and audit with an organisation_id column, plus
 -- iam.organisations, whose own id is the tenant key.
@@ -104,29 +140,27 @@ BEGIN
 END
 $$;
 
--- 8. Isolation between two organisations, exercised as the owner (FORCE RLS applies to it too).
+-- 8. Isolation between two organisations, under the role chosen above (RLS applies to it: see the top).
+--    Only rows the application role may write are planted, so the same block runs as the owner and as
+--    prospectflow_app; the deferred one-owner check never fires, since everything is rolled back.
 DO $$
 DECLARE
   org_a uuid := gen_random_uuid();
   org_b uuid := gen_random_uuid();
-  user_a uuid := gen_random_uuid();
-  user_b uuid := gen_random_uuid();
   seen int;
   refused boolean;
 BEGIN
-  PERFORM set_config('app.user_id', user_a::text, true);
-  INSERT INTO iam.users (id, email) VALUES (user_a, 'validation-a@example.invalid');
-  PERFORM set_config('app.user_id', user_b::text, true);
-  INSERT INTO iam.users (id, email) VALUES (user_b, 'validation-b@example.invalid');
+  IF NOT row_security_active('crm.companies') THEN
+    RAISE EXCEPTION 'isolation: row-level security is not in effect for role % on crm.companies', current_user;
+  END IF;
+  PERFORM set_config('app.user_id', gen_random_uuid()::text, true);
 
   PERFORM set_config('app.organisation_id', org_a::text, true);
   INSERT INTO iam.organisations (id, name, slug) VALUES (org_a, 'Validation A', 'validation-a-' || left(org_a::text, 8));
-  INSERT INTO iam.organisation_users (organisation_id, user_id, role, status) VALUES (org_a, user_a, 'owner', 'active');
   INSERT INTO crm.companies (organisation_id, name) VALUES (org_a, 'Company A');
 
   PERFORM set_config('app.organisation_id', org_b::text, true);
   INSERT INTO iam.organisations (id, name, slug) VALUES (org_b, 'Validation B', 'validation-b-' || left(org_b::text, 8));
-  INSERT INTO iam.organisation_users (organisation_id, user_id, role, status) VALUES (org_b, user_b, 'owner', 'active');
   INSERT INTO crm.companies (organisation_id, name) VALUES (org_b, 'Company B');
 
   PERFORM set_config('app.organisation_id', org_a::text, true);
@@ -137,6 +171,9 @@ BEGIN
   UPDATE crm.companies SET name = 'renamed' WHERE organisation_id = org_b;
   GET DIAGNOSTICS seen = ROW_COUNT;
   IF seen <> 0 THEN RAISE EXCEPTION 'isolation: organisation A updated % row(s) of B', seen; END IF;
+  DELETE FROM crm.companies WHERE organisation_id = org_b;
+  GET DIAGNOSTICS seen = ROW_COUNT;
+  IF seen <> 0 THEN RAISE EXCEPTION 'isolation: organisation A deleted % row(s) of B', seen; END IF;
 
   refused := false;
   BEGIN
@@ -152,7 +189,7 @@ BEGIN
   EXCEPTION WHEN SQLSTATE 'PF001' THEN refused := true;
   END;
   IF NOT refused THEN RAISE EXCEPTION 'isolation: with no organisation set, companies returned % row(s) instead of failing', seen; END IF;
-  RAISE NOTICE 'validation-tests: structure and isolation checks passed';
+  RAISE NOTICE 'validation-tests: structure and isolation checks passed as %', current_user;
 END
 $$;
 

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@prospectflow/test-harness';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, withAdmin, type TestDatabase } from '@prospectflow/test-harness';
 import { sqlDir } from '../src/index.js';
 
 const run = promisify(execFile);
@@ -56,13 +57,55 @@ afterAll(async () => {
   await db.drop();
 });
 
-describe.each(['validation-tests.sql', 'rls-audit.sql'])('%s', (file) => {
-  it('passes on a freshly migrated database, as the owner, and leaves no trace', async () => {
+const checkScripts = ['validation-tests.sql', 'rls-audit.sql'];
+
+// Superusers bypass row-level security even when it is forced: the scripts must then check under
+// prospectflow_app (or stop), never report a false isolation failure or a true pass that proves nothing.
+describe.each(checkScripts)('%s', (file) => {
+  it.each([
+    ['the owner', () => db.ownerUrl, 'prospectflow_owner'],
+    ['a superuser', () => db.adminUrl, 'prospectflow_app'],
+    ['the application role', () => db.appDirectUrl, 'prospectflow_app'],
+  ])('passes on a freshly migrated database run by %s, and leaves no trace', async (_who, url, checkedAs) => {
     const before = await snapshot(db.adminUrl);
-    const result = await psqlFile(db.ownerUrl, file);
+    const result = await psqlFile(url(), file);
     expect(result.output).not.toMatch(/ERROR/);
     expect(result.code).toBe(0);
+    expect(result.output).toMatch(
+      new RegExp(`(checks run|runs) as ${checkedAs} \\(row-level security applies`),
+    );
+    expect(result.output).toMatch(
+      new RegExp(`(passed|no findings on \\d+ tables), as ${checkedAs}|passed as ${checkedAs}`),
+    );
     expect(await snapshot(db.adminUrl)).toBe(before);
+  });
+});
+
+describe('run by a role that bypasses row-level security and cannot become prospectflow_app', () => {
+  const role = `pf_bypass_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    await withAdmin(db.adminUrl, (admin) => admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER BYPASSRLS`));
+  });
+  afterAll(async () => {
+    await withAdmin(db.adminUrl, (admin) => admin.query(`DROP ROLE IF EXISTS ${role}`));
+  });
+
+  it.each(checkScripts)('%s stops at once and names the roles to use', async (file) => {
+    const url = new URL(db.ownerUrl);
+    url.username = role;
+    const result = await psqlFile(url.toString(), file);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(
+      new RegExp(
+        `ERROR: {2}${file.replace('.sql', '')}: role ${role} bypasses row-level security \\(superuser or BYPASSRLS\\) and may not SET ROLE prospectflow_app`,
+      ),
+    );
+    expect(result.output).toMatch(
+      /HINT: {2}Run it as the schema owner .* as prospectflow_app, or as a superuser/,
+    );
+    // Stopped before any check ran: nothing listed, and no second error.
+    expect(result.output).not.toMatch(/findings|Tables of the domain schemas|may not insert/);
+    expect(result.output.match(/ERROR:/g)).toHaveLength(1);
   });
 });
 
