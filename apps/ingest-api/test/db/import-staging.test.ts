@@ -66,4 +66,60 @@ describe('staging rows with COPY under row-level security', () => {
     );
     await expect(attempt).rejects.toThrow(/row-level security/);
   });
+
+  it('stages through a session staging table that holds nothing between statements, whatever the tenant', async () => {
+    const single = testPool(db.appUrl, 1);
+    try {
+      const importB = await withTenantTransaction(
+        single,
+        { organisationId: b.organisationId },
+        async (sql) =>
+          (
+            await sql.one<{ id: string }>(
+              "INSERT INTO crm.imports (organisation_id, file_name) VALUES ($1, 'b.csv') RETURNING id",
+              [b.organisationId],
+            )
+          ).id,
+      );
+      // Two batches in one transaction: each inserts its own rows, not the previous batch's again.
+      await withTenantTransaction(single, { organisationId: a.organisationId }, async (sql) => {
+        expect(
+          await stageRows(sql, a.organisationId, importA, [
+            { rowNumber: 10, cells: ['a10'] },
+            { rowNumber: 11, cells: ['a11'] },
+          ]),
+        ).toBe(2);
+        expect(await stageRows(sql, a.organisationId, importA, [{ rowNumber: 12, cells: ['a12'] }])).toBe(1);
+      });
+      // A batch rolled back (the policy refuses it) leaves nothing behind for the next transaction.
+      await expect(
+        withTenantTransaction(single, { organisationId: b.organisationId }, async (sql) => {
+          await stageRows(sql, b.organisationId, importB, [{ rowNumber: 5, cells: ['b5'] }]);
+          await stageRows(sql, a.organisationId, importA, [{ rowNumber: 13, cells: ['a13'] }]);
+        }),
+      ).rejects.toThrow(/row-level security/);
+      // Another tenant, on whichever server connection pgBouncer gives: its rows only, and once they are
+      // staged every staging table of that session is empty again (moved out by the same statement).
+      await withTenantTransaction(single, { organisationId: b.organisationId }, async (sql) => {
+        expect(await stageRows(sql, b.organisationId, importB, [{ rowNumber: 5, cells: ['b5'] }])).toBe(1);
+        const tables = await sql.any<{ name: string; rows: number }>(
+          `SELECT c.relname AS name, (xpath('//n/text()',
+                  query_to_xml(format('SELECT count(*) AS n FROM pg_temp.%I', c.relname), false, false, '')))[1]::text::int AS rows
+             FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema() AND c.relname LIKE 'pf_stage_%'`,
+        );
+        expect(tables.length).toBeGreaterThan(0);
+        expect(tables).toEqual(tables.map((t) => ({ name: t.name, rows: 0 })));
+      });
+      const stagedA = await withTenantTransaction(single, { organisationId: a.organisationId }, (sql) =>
+        readStaged(sql, importA, 9, 10),
+      );
+      expect(stagedA.map((row) => row.rowNumber)).toEqual([10, 11, 12]);
+      const stagedB = await withTenantTransaction(single, { organisationId: b.organisationId }, (sql) =>
+        readStaged(sql, importB, 0, 10),
+      );
+      expect(stagedB.map((row) => row.cells)).toEqual([['b5']]);
+    } finally {
+      await single.end();
+    }
+  });
 });
