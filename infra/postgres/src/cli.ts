@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { compareSchemaSnapshot, writeSchemaSnapshot } from './schema-snapshot.js';
 import { checkDistributionKeys, formatDistributionReport } from './distribution-keys.js';
+import { compareErd, writeErd } from './erd.js';
 import { migrate } from './migrate.js';
 
 const usage = `usage: cli.ts <up|down|schema> [options]
   up [N]            apply pending migrations (all, or N)
   down [N|all]      revert the last migration (or N, or all)
   schema [--check]  rewrite infra/postgres/schema.sql from the database (or check it is current)
+  erd [--check]     rewrite the generated diagrams of doc/erd.md from the database (or check they are current)
   distribution      check every tenant table's keys include organisation_id (what Citus needs); exit 1 on findings
 Reads DATABASE_MIGRATION_URL: the owner role over a direct connection (never pgBouncer).`;
 
@@ -57,6 +59,19 @@ try {
         log('schema.sql is current.');
       } else {
         log(`Wrote ${await writeSchemaSnapshot(databaseUrl)}`);
+      }
+      break;
+    }
+    case 'erd': {
+      if (arg === '--check') {
+        const difference = await compareErd(databaseUrl);
+        if (difference !== null)
+          fail(
+            `${difference}\nRun \`pnpm db:erd\` against a freshly migrated database (or \`pnpm db:schema:refresh\`).`,
+          );
+        log('doc/erd.md is current.');
+      } else {
+        log(`Wrote ${await writeErd(databaseUrl)}`);
       }
       break;
     }

@@ -25,3 +25,12 @@ export {
   TENANT_COLUMN,
 } from './distribution-keys.js';
 export type { DistributionReport, DistributionFinding } from './distribution-keys.js';
+export {
+  renderErd,
+  generateErd,
+  writeErd,
+  compareErd,
+  spliceErd,
+  erdPath,
+  ErdMarkersMissingError,
+} from './erd.js';

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@prospectflow/test-harness';
 import {
+  compareErd,
   compareSchemaSnapshot,
   migrate,
   PoolerConnectionError,
@@ -33,6 +34,11 @@ async function schemaNames(url: string): Promise<string[]> {
 describe('migrations', () => {
   it('match the committed schema.sql snapshot', async () => {
     const difference = await compareSchemaSnapshot(db.ownerUrl);
+    expect(difference, difference ?? '').toBeNull();
+  });
+
+  it('match the generated diagrams of doc/erd.md', async () => {
+    const difference = await compareErd(db.ownerUrl);
     expect(difference, difference ?? '').toBeNull();
   });
 
