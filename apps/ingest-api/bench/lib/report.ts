@@ -107,6 +107,15 @@ export function describeTarget(target: BenchTarget | null, unit: string): string
 /** Two decimals for ratios and small values, thousands separators for large ones. */
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return 'n/a';
-  const digits = unit === 'ratio' ? 2 : Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const digits =
+    unit === 'ratio'
+      ? 2
+      : unit === 'count' && Number.isInteger(value)
+        ? 0
+        : Math.abs(value) >= 100
+          ? 0
+          : Math.abs(value) >= 10
+            ? 1
+            : 2;
   return value.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
