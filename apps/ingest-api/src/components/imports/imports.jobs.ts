@@ -357,7 +357,8 @@ export class ImportJobs {
         await sql.query('UPDATE crm.imports SET committed_at = now() WHERE id = $1', [job.id]);
         await repository.purgeStaged(sql, job.id, { keepProblemRows: true });
       },
-      // Summary audit entries: what the commit wrote is in crm.import_changes, values included (ADR 0062).
+      // Summary audit entries: the fields the commit changed are in crm.import_changes with their old and new
+      // values, the rows it created are the rows themselves (ADR 0062).
       { timeoutMs: this.deps.commitTimeoutMs, importId: true, auditMode: 'summary' },
     );
   }

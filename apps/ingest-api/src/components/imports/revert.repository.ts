@@ -63,21 +63,23 @@ export async function recordChanges(
   if (changes.size === 0) return;
   // One JSON document for the chunk (JSON.stringify once, one jsonb parse) rather than a jsonb[] of one text
   // per change: escaping each JSON text into an array literal, then parsing both, cost more than the insert.
-  const rows = [...changes.values()].map(({ table, outcome }) => [
-    table,
-    outcome.id,
-    outcome.outcome === 'created' ? 'created' : 'updated',
-    outcome.before,
-    outcome.after,
-  ]);
+  // A created row is recorded by its id alone: its values are the row itself until someone changes it, and
+  // every later change or deletion has a full audit entry with the values before it (ADR 0062). The undo
+  // tells an untouched created row by its updated_at, not by its values.
+  const rows = [...changes.values()].map(({ table, outcome }) =>
+    outcome.outcome === 'created'
+      ? [table, outcome.id, 'created', null, null]
+      : [table, outcome.id, 'updated', outcome.before, outcome.after],
+  );
   await sql.query(
     `INSERT INTO crm.import_changes (organisation_id, import_id, table_name, row_id, operation, old_values, new_values)
-     SELECT $1, $2, c ->> 0, (c ->> 1)::uuid, c ->> 2, nullif(c -> 3, 'null'::jsonb), c -> 4
+     SELECT $1, $2, c ->> 0, (c ->> 1)::uuid, c ->> 2, nullif(c -> 3, 'null'::jsonb), nullif(c -> 4, 'null'::jsonb)
        FROM jsonb_array_elements($3::jsonb) AS c
      ON CONFLICT (organisation_id, import_id, table_name, row_id) DO UPDATE
         SET old_values = CASE WHEN crm.import_changes.operation = 'created' THEN NULL
                               ELSE excluded.old_values || crm.import_changes.old_values END,
-            new_values = crm.import_changes.new_values || excluded.new_values`,
+            new_values = CASE WHEN crm.import_changes.operation = 'created' THEN NULL
+                              ELSE crm.import_changes.new_values || excluded.new_values END`,
     [organisationId, importId, JSON.stringify(rows)],
   );
 }
