@@ -17,6 +17,7 @@ import type { AppConfig } from './config/config.js';
 import { createAppPool } from './db/index.js';
 import type { Logger } from './logger/logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { redisTarget } from './redis-target.js';
 
 export interface Service {
   app: Express;
@@ -32,13 +33,6 @@ export interface Service {
   /** Resolves once the signing keys are cached (retried in the background until then) and Redis is connected. */
   ready: Promise<void>;
   close(): Promise<void>;
-}
-
-function redisTarget(config: AppConfig): string | { host: string; port: number }[] | null {
-  if (config.redis.url === null) return null;
-  if (!config.redis.cluster) return config.redis.url;
-  const url = new URL(config.redis.url);
-  return [{ host: url.hostname, port: Number(url.port || 6379) }];
 }
 
 /**
@@ -64,7 +58,8 @@ export function buildService(config: AppConfig, logger: Logger): Service {
   const redis =
     target === null
       ? null
-      : createRedisClient(target, {
+      : createRedisClient(target.target, {
+          ...(target.cluster ? { cluster: target.cluster } : {}),
           onError: (error) => {
             // One line per distinct failure, not one per reconnection attempt.
             if (error.message !== lastRedisError)
