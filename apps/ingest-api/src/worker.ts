@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { ImportJobs, importJobQueue, type ImportJobsDeps } from './components/imports/imports.jobs.js';
 import { ConfigError, loadConfig, type AppConfig } from './platform/config/config.js';
 import { createAppPool } from './platform/db/index.js';
+import { fileHeartbeat } from './platform/jobs/heartbeat.js';
 import { JobRunner } from './platform/jobs/runner.js';
 import { createLogger, type Logger } from './platform/logger/logger.js';
 
@@ -57,6 +58,7 @@ export function buildWorker(
       await jobs.sweep();
     },
     idleEveryMs: 60_000,
+    ...(config.worker.heartbeatFile ? { onAlive: fileHeartbeat(config.worker.heartbeatFile, logger) } : {}),
   });
   return {
     runner,

@@ -94,6 +94,7 @@ const variablesSchema = z.object({
   WORKER_POOL_MAX: integer(4, 1, 100),
   WORKER_POLL_INTERVAL_MS: integer(250, 10, 60_000),
   WORKER_LEASE_SECONDS: integer(30, 2, 3600),
+  WORKER_HEARTBEAT_FILE: z.string().min(1).optional(),
 });
 
 /** Every environment variable the API reads (the README's configuration table lists each one). */
@@ -181,6 +182,8 @@ export interface AppConfig {
     readonly poolMax: number;
     readonly pollIntervalMs: number;
     readonly leaseSeconds: number;
+    /** A file the worker touches while it can reach its queue; a container health check reads its age. */
+    readonly heartbeatFile: string | null;
   };
   readonly tracking: {
     /** Keys the visitor hash; null outside production means a random secret per process. */
@@ -292,6 +295,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       poolMax: env.WORKER_POOL_MAX,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
       leaseSeconds: env.WORKER_LEASE_SECONDS,
+      heartbeatFile: env.WORKER_HEARTBEAT_FILE ?? null,
     },
     tracking: {
       visitorSecret: env.TRACKING_VISITOR_SECRET ?? null,

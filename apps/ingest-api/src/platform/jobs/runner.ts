@@ -42,6 +42,11 @@ export interface JobRunnerOptions {
   /** Work run between jobs (the retention sweep); errors are logged, never fatal. */
   idle?: () => Promise<void>;
   idleEveryMs?: number;
+  /**
+   * Called whenever the queue answered: a claim (with or without a job) or a lease renewal that still holds.
+   * A worker that stops calling it is stuck or cut off from the database (the heartbeat file's health check).
+   */
+  onAlive?: () => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -97,6 +102,7 @@ export class JobRunner {
       let job: ClaimedJob | null = null;
       try {
         job = await this.#options.queue.claim(this.worker);
+        this.#options.onAlive?.();
       } catch (error) {
         logger.warn({ err: error }, 'job queue unavailable; retrying');
       }
@@ -126,6 +132,7 @@ export class JobRunner {
       queue
         .renew(job, this.worker)
         .then((held) => {
+          if (held) this.#options.onAlive?.();
           if (!held) {
             log.warn('lease lost to another worker; abandoning the job');
             abort.abort();
