@@ -35,6 +35,8 @@ const HELP = `Usage: pnpm bench soak [options]
   --rate X              multiplies every traffic class's rate (default 1: about 37 requests/s)
   --import-rows N       rows of each file import (default 10000); imports follow each other, 20 s apart
   --seed N              seed of the generated records and files (default 42)
+  --heap-mb N           --max-old-space-size of the API and the worker (default 0: Node's default, as their
+                        start scripts run them today)
   --help                this text
 
 Traffic, per second at --rate 1 (open loop: each class's requests leave on a timer, answered or not):
@@ -55,6 +57,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1' },
     'import-rows': { type: 'string', default: '10000' },
     seed: { type: 'string', default: '42' },
+    'heap-mb': { type: 'string', default: '0' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -75,6 +78,7 @@ const sampleS = seconds(args['sample-interval']);
 const rateScale = Number(args.rate);
 const importRows = Number(args['import-rows']);
 const seed = Number(args.seed);
+const heapMb = Number(args['heap-mb']);
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 const MEMORY_FLAT_SHARE = 0.1;
@@ -110,7 +114,12 @@ interface Proc {
 function startProcess(entry: 'src/server.ts' | 'src/worker.ts', environment: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', PROBE, entry], {
     cwd: APP_DIR,
-    env: { ...process.env, PF_LOOP_PROBE_MS: String(sampleS * 1000), ...environment },
+    env: {
+      ...process.env,
+      PF_LOOP_PROBE_MS: String(sampleS * 1000),
+      ...(heapMb > 0 ? { NODE_OPTIONS: `--max-old-space-size=${heapMb}` } : {}),
+      ...environment,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const proc: Proc = {
@@ -667,7 +676,8 @@ async function main(): Promise<void> {
     say(
       `\nsoak: ${fixed(durationS)} s of traffic (${fixed(warmupS)} s warm-up), about ` +
         `${fixed(classes.reduce((sum, c) => sum + c.perSecond, 0) * rateScale, 1)} requests/s plus imports; ` +
-        `samples every ${fixed(sampleS)} s (API ${api.pid}, worker ${worker.pid})`,
+        `samples every ${fixed(sampleS)} s (API ${api.pid}, worker ${worker.pid}; heap ceiling ` +
+        `${heapMb > 0 ? `${heapMb} MB` : "Node's default"})`,
     );
     const end = t0 + durationS * 1000;
     for (const traffic of classes) {
