@@ -131,8 +131,18 @@ describe('readiness and recovery without a restart', () => {
 
     // Never a 500, never a 401 (a dependency down is not "unauthenticated"), never internals.
     expectCleanOutcomes(outcomes, { statuses: [200, 503], codes: ['session_store_unavailable'] });
-    expect(countBy(outcomes.filter((o) => o.label === 'down'), 503)).toBeGreaterThan(0);
-    expect(countBy(outcomes.filter((o) => o.label === 'before'), 200)).toBeGreaterThan(0);
+    expect(
+      countBy(
+        outcomes.filter((o) => o.label === 'down'),
+        503,
+      ),
+    ).toBeGreaterThan(0);
+    expect(
+      countBy(
+        outcomes.filter((o) => o.label === 'before'),
+        200,
+      ),
+    ).toBeGreaterThan(0);
     const after = outcomes.filter((o) => o.label === 'after');
     expect(after.length).toBeGreaterThan(0);
     expect(after.filter((o) => o.status !== 200)).toEqual([]);

@@ -90,9 +90,10 @@ export function expectCleanOutcomes(
   allowed: { statuses: readonly number[]; codes: readonly string[] },
 ): void {
   const unexpected = outcomes.filter((outcome) => !allowed.statuses.includes(outcome.status));
-  expect(unexpected.slice(0, 5), `${unexpected.length} answers outside ${allowed.statuses.join(', ')}`).toEqual(
-    [],
-  );
+  expect(
+    unexpected.slice(0, 5),
+    `${unexpected.length} answers outside ${allowed.statuses.join(', ')}`,
+  ).toEqual([]);
   for (const outcome of outcomes.filter((o) => o.status >= 400)) {
     expect(outcome.contentType, outcome.text).toMatch(/^application\/problem\+json/);
     expect(allowed.codes, outcome.text).toContain(outcome.code);

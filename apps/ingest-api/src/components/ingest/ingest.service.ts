@@ -10,7 +10,7 @@ import { ConflictError, TooLargeError, ValidationError, type FieldError } from '
 import type { TenantScope } from '../../platform/tenant.js';
 import { mergeRecords, type MergeResult } from '../crm/crm-merge.repository.js';
 import { hasErrors, validateRecord, type RecordProblem } from '../crm/crm-record.js';
-import { claimKey, completeKey, releaseKey } from './idempotency.repository.js';
+import { lockKey, storeAnswer, type KeyInput } from './idempotency.repository.js';
 import type { IngestResponse, IngestResult } from './ingest.schemas.js';
 
 /** What a batch came to: stored (some records perhaps rejected), or refused as a whole (`?atomic=true`). */
@@ -27,13 +27,6 @@ export interface IngestServiceDeps {
   pool: Pool;
   statementTimeoutMs: number;
   maxRecords: number;
-}
-
-/** Thrown inside the transaction to roll an atomic batch back; never leaves the service. */
-class AtomicRejection extends Error {
-  constructor(readonly outcome: IngestOutcome) {
-    super('atomic batch rejected');
-  }
 }
 
 /**
@@ -95,6 +88,10 @@ function rejectedOutcome(results: readonly IngestResult[]): IngestOutcome {
   };
 }
 
+interface IdempotencyKey extends KeyInput {
+  requestHash: string;
+}
+
 /** JSON batch ingest (SPEC §6): validate each record with the data rules, merge the valid ones. */
 export class IngestService {
   constructor(private readonly deps: IngestServiceDeps) {}
@@ -114,85 +111,101 @@ export class IngestService {
         'too_many_records',
       );
     }
-    if (request.idempotencyKey === null || scope.userId === null) {
-      return { outcome: await this.#run(scope, request, null), replayed: false };
-    }
-    const hash = requestHash(request);
-    const claim = await this.#tx(scope, (sql) =>
-      claimKey(sql, {
-        organisationId: scope.organisationId,
-        userId: scope.userId as string,
-        key: request.idempotencyKey as string,
-        requestHash: hash,
-      }),
-    );
-    if (claim.kind === 'running') {
-      throw new ConflictError(
-        'A request with this Idempotency-Key is still running; retry when it has finished.',
-        'idempotency_in_progress',
-      );
-    }
-    if (claim.kind === 'completed') {
-      if (claim.requestHash !== hash) {
-        throw new ValidationError(
-          [{ path: 'headers.idempotency-key', message: 'was used for a different request body' }],
-          'This Idempotency-Key was already used with a different body; use a new key for a new batch.',
-          'idempotency_key_reused',
-        );
-      }
-      return { outcome: claim.body as IngestOutcome, replayed: true };
-    }
-    try {
-      return { outcome: await this.#run(scope, request, claim.id), replayed: false };
-    } catch (error) {
-      await this.#tx(scope, (sql) => releaseKey(sql, claim.id)).catch(() => undefined);
-      throw error;
-    }
+    const key: IdempotencyKey | null =
+      request.idempotencyKey === null || scope.userId === null
+        ? null
+        : {
+            organisationId: scope.organisationId,
+            userId: scope.userId,
+            key: request.idempotencyKey,
+            requestHash: requestHash(request),
+          };
+    return this.#run(scope, request, key);
   }
 
   #tx<T>(scope: TenantScope, fn: (sql: Sql) => Promise<T>): Promise<T> {
     return withScope(this.deps.pool, scope, this.deps.statementTimeoutMs, fn);
   }
 
-  async #run(scope: TenantScope, request: IngestRequest, keyId: string | null): Promise<IngestOutcome> {
+  /**
+   * Validates, then in one transaction: takes the key (if any), merges, and stores the answer with the key. An
+   * atomic batch with a rejected record is rolled back to a savepoint, so its 422 is stored under the key all
+   * the same.
+   */
+  async #run(
+    scope: TenantScope,
+    request: IngestRequest,
+    key: IdempotencyKey | null,
+  ): Promise<{ outcome: IngestOutcome; replayed: boolean }> {
     const validated = request.records.map((raw, index) => ({ index, ...validateRecord(raw) }));
     const valid = validated.filter((entry) => !hasErrors(entry.problems));
     const invalid = validated.filter((entry) => hasErrors(entry.problems));
     const early: IngestResult[] = invalid.map((entry) => toResult(entry.index, entry.problems, null));
-    if (request.atomic && early.length > 0) {
-      const outcome = rejectedOutcome(early);
-      if (keyId !== null) await this.#tx(scope, (sql) => completeKey(sql, keyId, 422, outcome));
-      return outcome;
-    }
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.#tx(scope, async (sql) => {
-          const merged = await mergeRecords(
-            sql,
-            scope.organisationId,
-            valid.map(({ index, record }) => ({ index, record })),
-          );
-          const byIndex = new Map(merged.map((result) => [result.index, result]));
-          const results = validated.map((entry) =>
-            hasErrors(entry.problems)
-              ? toResult(entry.index, entry.problems, null)
-              : toResult(entry.index, entry.problems, byIndex.get(entry.index) ?? null),
-          );
-          if (request.atomic && results.some((result) => result.outcome === 'rejected')) {
-            throw new AtomicRejection(rejectedOutcome(results));
+          if (key !== null) {
+            const replay = await this.#replay(sql, key);
+            if (replay !== null) return { outcome: replay, replayed: true };
           }
-          const outcome: IngestOutcome = { kind: 'stored', response: { results, totals: totals(results) } };
-          if (keyId !== null) await completeKey(sql, keyId, 200, outcome);
-          return outcome;
+          let outcome: IngestOutcome;
+          if (request.atomic && early.length > 0) {
+            outcome = rejectedOutcome(early);
+          } else {
+            if (request.atomic) await sql.query('SAVEPOINT atomic_batch');
+            const merged = await mergeRecords(
+              sql,
+              scope.organisationId,
+              valid.map(({ index, record }) => ({ index, record })),
+            );
+            const byIndex = new Map(merged.map((result) => [result.index, result]));
+            const results = validated.map((entry) =>
+              hasErrors(entry.problems)
+                ? toResult(entry.index, entry.problems, null)
+                : toResult(entry.index, entry.problems, byIndex.get(entry.index) ?? null),
+            );
+            if (request.atomic && results.some((result) => result.outcome === 'rejected')) {
+              await sql.query('ROLLBACK TO SAVEPOINT atomic_batch');
+              outcome = rejectedOutcome(results);
+            } else {
+              outcome = { kind: 'stored', response: { results, totals: totals(results) } };
+            }
+          }
+          if (key !== null) {
+            const status = outcome.kind === 'stored' ? 200 : 422;
+            await storeAnswer(sql, { ...key, status, body: outcome });
+          }
+          return { outcome, replayed: false };
         });
       } catch (error) {
-        if (error instanceof AtomicRejection) {
-          if (keyId !== null) await this.#tx(scope, (sql) => completeKey(sql, keyId, 422, error.outcome));
-          return error.outcome;
-        }
         if (attempt < RETRIES && isRetryable(error)) continue;
         throw error;
       }
     }
+  }
+
+  /**
+   * The stored answer of the key, or null when the key is free (and now held by this transaction).
+   *
+   * @throws {ConflictError} idempotency_in_progress
+   * @throws {ValidationError} idempotency_key_reused
+   */
+  async #replay(sql: Sql, key: IdempotencyKey): Promise<IngestOutcome | null> {
+    const state = await lockKey(sql, key);
+    if (state.kind === 'free') return null;
+    if (state.kind === 'running') {
+      throw new ConflictError(
+        'A request with this Idempotency-Key is still running; retry when it has finished.',
+        'idempotency_in_progress',
+      );
+    }
+    if (state.requestHash !== key.requestHash) {
+      throw new ValidationError(
+        [{ path: 'headers.idempotency-key', message: 'was used for a different request body' }],
+        'This Idempotency-Key was already used with a different body; use a new key for a new batch.',
+        'idempotency_key_reused',
+      );
+    }
+    return state.body as IngestOutcome;
   }
 }
