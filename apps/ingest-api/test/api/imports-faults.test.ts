@@ -194,6 +194,10 @@ describe('crash safety of imports', () => {
       await next.close();
       expect(finished.counts).toMatchObject({ created: 10_000 });
       expect(await companies(org.id)).toBe(10_000);
+      // Exactly once: the stopped worker's claim and the next one's, and one finished run.
+      const job = (await admin.query('SELECT job_attempts, lease_owner FROM crm.imports WHERE id = $1', [id]))
+        .rows[0];
+      expect(job).toMatchObject({ job_attempts: 2, lease_owner: null });
     },
   );
 
