@@ -19,6 +19,19 @@ const MAPPING = {
   'E-mail': 'position.email',
   Nom: 'person.lastName',
 };
+/** A valid SIREN (Luhn) from a number. */
+function sirenOf(n: number): string {
+  const base = String(n).padStart(8, '0');
+  for (let check = 0; check < 10; check += 1) {
+    const candidate = `${base}${check}`;
+    const sum = [...candidate].reduce((total, char, index) => {
+      const digit = Number(char) * (index % 2 === 1 ? 2 : 1);
+      return total + (digit > 9 ? digit - 9 : digit);
+    }, 0);
+    if (sum % 10 === 0) return candidate;
+  }
+  throw new Error('unreachable');
+}
 const file = (rows: string[]) => Buffer.from(`SIREN;Raison sociale;E-mail;Nom\r\n${rows.join('\r\n')}\r\n`);
 
 async function commit(body: Buffer): Promise<string> {
@@ -80,8 +93,8 @@ describe('the audit of an import commit', () => {
       'SELECT operation, new_values FROM crm.import_changes WHERE import_id = $1 AND row_id = $2',
       [first, company?.row_id],
     );
-    // Not copied into crm.import_changes either: the undo needs the id, the values are in the row.
-    expect(changes.rows).toEqual([{ operation: 'created', new_values: null }]);
+    // Not copied into crm.import_changes either: the undo finds the row by this entry, the values are the row.
+    expect(changes.rows).toEqual([]);
     const stored = await admin.query('SELECT siren, name FROM crm.companies WHERE id = $1', [company?.row_id]);
     expect(stored.rows).toEqual([{ siren: '552032534', name: 'Danone' }]);
   });
@@ -131,4 +144,31 @@ describe('the audit of an import commit', () => {
     const direct = await entries("table_name = 'companies' AND new_values ->> 'siren' = $2", ['380129866']);
     expect(direct).toHaveLength(1);
   });
+
+  it('undoes a row created in one chunk and changed by a later one by deleting it, not restoring it', async () => {
+    // Chunks are 5,000 rows: row 5,002 changes the company row 2 created, in the same commit.
+    const rows = Array.from({ length: 5001 }, (_, i) => {
+      const siren = sirenOf(100_000 + i);
+      return `${siren};Société ${i};contact${i}@exemple${i}.fr;Nom${i}`;
+    });
+    rows.push(`${sirenOf(100_000)};Société 0 renommée;contact0@exemple0.fr;Nom0`);
+    const id = await commit(file(rows));
+    const changed = await admin.query(
+      'SELECT table_name, operation FROM crm.import_changes WHERE import_id = $1',
+      [id],
+    );
+    expect(changed.rows).toEqual([{ table_name: 'companies', operation: 'updated' }]);
+    await http().post(`/api/v1/imports/${id}/revert`).set(org.as('admin')).expect(202);
+    const reverted = await waitForImport(api, org, id, (b) => b.status === 'reverted' || b.status === 'failed');
+    expect(reverted['revertReport']).toMatchObject({
+      restoredRows: 0,
+      deleted: { companies: 5001, people: 5001, positions: 5001 },
+      conflictCount: 0,
+    });
+    const left = await admin.query(
+      "SELECT count(*)::int AS n FROM crm.companies WHERE organisation_id = $1 AND name LIKE 'Société %'",
+      [org.id],
+    );
+    expect(left.rows[0].n).toBe(0);
+  }, 60_000);
 });

@@ -2,9 +2,11 @@ import type { Sql } from '../../platform/db/index.js';
 import type { EntityOutcome, MergeResult } from '../crm/crm-merge.repository.js';
 
 /**
- * What a commit changed (crm.import_changes) and the undo that reads it back. Rows a commit created are
- * recognised by their `updated_at`: the commit's transaction wrote them at `crm.imports.committed_at`, so a
- * later value means someone changed them since.
+ * What a commit changed and the undo that reads it back. The rows a commit created are the audit trail's
+ * INSERT entries of the import (written by the database's own trigger in the commit's transaction, immutable,
+ * indexed by import); the fields it changed, with their old and new values, are in crm.import_changes. A row
+ * the commit created is recognised as untouched by its `updated_at`: the commit's transaction wrote it at
+ * `crm.imports.committed_at`, so a later value means someone changed it since.
  */
 
 type TableName = 'companies' | 'people' | 'positions';
@@ -43,8 +45,8 @@ const COLUMNS: Record<TableName, readonly string[]> = {
 };
 
 /**
- * Records, set-based, what one chunk of a commit created or changed. A row changed by several chunks keeps
- * its first old values and its last new ones; a row the import created stays "created".
+ * Records, set-based, the fields one chunk of a commit changed in rows that existed before (what it created
+ * is in the audit trail). A row changed by several chunks keeps its first old values and its last new ones.
  */
 export async function recordChanges(
   sql: Sql,
@@ -56,30 +58,26 @@ export async function recordChanges(
   for (const result of results) {
     for (const part of ['company', 'person', 'position'] as const) {
       const outcome = result[part];
-      if (!outcome || outcome.outcome === 'unchanged') continue;
+      if (outcome?.outcome !== 'updated') continue;
       changes.set(`${part}/${outcome.id}`, { table: TABLE_OF[part], outcome });
     }
   }
   if (changes.size === 0) return;
   // One JSON document for the chunk (JSON.stringify once, one jsonb parse) rather than a jsonb[] of one text
   // per change: escaping each JSON text into an array literal, then parsing both, cost more than the insert.
-  // A created row is recorded by its id alone: its values are the row itself until someone changes it, and
-  // every later change or deletion has a full audit entry with the values before it (ADR 0062). The undo
-  // tells an untouched created row by its updated_at, not by its values.
-  const rows = [...changes.values()].map(({ table, outcome }) =>
-    outcome.outcome === 'created'
-      ? [table, outcome.id, 'created', null, null]
-      : [table, outcome.id, 'updated', outcome.before, outcome.after],
-  );
+  const rows = [...changes.values()].map(({ table, outcome }) => [
+    table,
+    outcome.id,
+    outcome.before,
+    outcome.after,
+  ]);
   await sql.query(
     `INSERT INTO crm.import_changes (organisation_id, import_id, table_name, row_id, operation, old_values, new_values)
-     SELECT $1, $2, c ->> 0, (c ->> 1)::uuid, c ->> 2, nullif(c -> 3, 'null'::jsonb), nullif(c -> 4, 'null'::jsonb)
+     SELECT $1, $2, c ->> 0, (c ->> 1)::uuid, 'updated', c -> 2, c -> 3
        FROM jsonb_array_elements($3::jsonb) AS c
      ON CONFLICT (organisation_id, import_id, table_name, row_id) DO UPDATE
-        SET old_values = CASE WHEN crm.import_changes.operation = 'created' THEN NULL
-                              ELSE excluded.old_values || crm.import_changes.old_values END,
-            new_values = CASE WHEN crm.import_changes.operation = 'created' THEN NULL
-                              ELSE crm.import_changes.new_values || excluded.new_values END`,
+        SET old_values = excluded.old_values || crm.import_changes.old_values,
+            new_values = crm.import_changes.new_values || excluded.new_values`,
     [organisationId, importId, JSON.stringify(rows)],
   );
 }
@@ -101,6 +99,13 @@ export interface RevertReport {
 }
 
 const MAX_LISTED_CONFLICTS = 1000;
+
+/**
+ * The ids of the rows import $1 created in table $2: the audit trigger's INSERT entries of its commit (the
+ * commit's transaction carries `app.import_id`, which every entry of it records).
+ */
+const CREATED_BY_IMPORT = `SELECT a.row_id FROM audit.audit_log a
+   WHERE a.import_id = $1 AND a.table_schema = 'crm' AND a.table_name = $2 AND a.operation = 'INSERT'`;
 
 /**
  * Undoes a committed import in the caller's transaction: each field it updated is set back to its old value
@@ -132,7 +137,9 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
       missing: boolean;
     }>(
       `WITH c AS (SELECT row_id, old_values, new_values FROM crm.import_changes
-                   WHERE import_id = $1 AND table_name = $2 AND operation = 'updated'),
+                   WHERE import_id = $1 AND table_name = $2 AND operation = 'updated'
+                     -- A row the import created and a later chunk changed is deleted below, not restored.
+                     AND row_id NOT IN (${CREATED_BY_IMPORT})),
             f AS (SELECT c.row_id, k.key, k.value AS imported, c.old_values -> k.key AS old_value,
                          to_jsonb(t) -> k.key AS current, t.id IS NULL AS missing
                     FROM c CROSS JOIN LATERAL jsonb_each(c.new_values) k
@@ -171,10 +178,9 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
         : `EXISTS (SELECT 1 FROM crm.positions p WHERE p.${table === 'people' ? 'person_id' : 'company_id'} = t.id)`;
     const created = await sql.any<{ id: string; changed: boolean; referenced: boolean }>(
       `SELECT t.id, t.updated_at > i.committed_at AS changed, ${referenced} AS referenced
-         FROM crm.import_changes c
-         JOIN crm.imports i ON i.id = c.import_id
-         JOIN crm.${table} t ON t.id = c.row_id
-        WHERE c.import_id = $1 AND c.table_name = $2 AND c.operation = 'created'`,
+         FROM crm.${table} t
+         JOIN crm.imports i ON i.id = $1
+        WHERE t.id IN (${CREATED_BY_IMPORT})`,
       [importId, table],
     );
     const deletable: string[] = [];
