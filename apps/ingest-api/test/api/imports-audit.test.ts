@@ -95,7 +95,9 @@ describe('the audit of an import commit', () => {
     );
     // Not copied into crm.import_changes either: the undo finds the row by this entry, the values are the row.
     expect(changes.rows).toEqual([]);
-    const stored = await admin.query('SELECT siren, name FROM crm.companies WHERE id = $1', [company?.row_id]);
+    const stored = await admin.query('SELECT siren, name FROM crm.companies WHERE id = $1', [
+      company?.row_id,
+    ]);
     expect(stored.rows).toEqual([{ siren: '552032534', name: 'Danone' }]);
   });
 
@@ -159,7 +161,12 @@ describe('the audit of an import commit', () => {
     );
     expect(changed.rows).toEqual([{ table_name: 'companies', operation: 'updated' }]);
     await http().post(`/api/v1/imports/${id}/revert`).set(org.as('admin')).expect(202);
-    const reverted = await waitForImport(api, org, id, (b) => b.status === 'reverted' || b.status === 'failed');
+    const reverted = await waitForImport(
+      api,
+      org,
+      id,
+      (b) => b.status === 'reverted' || b.status === 'failed',
+    );
     expect(reverted['revertReport']).toMatchObject({
       restoredRows: 0,
       deleted: { companies: 5001, people: 5001, positions: 5001 },
