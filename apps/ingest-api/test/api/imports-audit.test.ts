@@ -2,7 +2,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
-import { uploadFile, waitForImport } from '../support/imports.js';
+import { runImportJob, uploadFile, waitForImport } from '../support/imports.js';
 import { createOrganisation, type TestOrganisation } from '../support/organisation.js';
 
 // The summary audit mode of the import commit (ADR 0062): one entry per row written, without values, the
@@ -42,11 +42,8 @@ async function commit(body: Buffer): Promise<string> {
     .set(org.as('member'))
     .send({ mapping: MAPPING })
     .expect(200);
-  await http().post(`/api/v1/imports/${id}/validate`).set(org.as('member')).send({}).expect(202);
-  await waitForImport(api, org, id, (b) => b.status === 'validated');
-  await http().post(`/api/v1/imports/${id}/commit`).set(org.as('member')).send({}).expect(202);
-  const done = await waitForImport(api, org, id, (b) => b.status === 'committed' || b.status === 'failed');
-  expect(done.status).toBe('committed');
+  expect((await runImportJob(api, org, id, 'validate')).status).toBe('validated');
+  expect((await runImportJob(api, org, id, 'commit')).status).toBe('committed');
   return id;
 }
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
 import { buildXlsx, cell, deflateBomb, row, styles, workbookParts } from '../fixtures/imports/workbooks.js';
-import { uploadFile, waitForImport, windows1252, XLSX_TYPE } from '../support/imports.js';
+import { runImportJob, uploadFile, waitForImport, windows1252, XLSX_TYPE } from '../support/imports.js';
 import { createOrganisation, type TestOrganisation } from '../support/organisation.js';
 
 let api: TestApi;
@@ -49,11 +49,8 @@ const MAPPING = {
   "Chiffre d'affaires": 'company.annualRevenueEur',
 };
 
-async function runJob(org: TestOrganisation, id: string, job: 'validate' | 'commit', body: object = {}) {
-  await http().post(`/api/v1/imports/${id}/${job}`).set(org.as('member')).send(body).expect(202);
-  const done = job === 'validate' ? 'validated' : 'committed';
-  return waitForImport(api, org, id, (b) => b.status === done || b.status === 'failed');
-}
+const runJob = (org: TestOrganisation, id: string, job: 'validate' | 'commit', body: object = {}) =>
+  runImportJob(api, org, id, job, body);
 
 beforeAll(async () => {
   api = await startTestApi({

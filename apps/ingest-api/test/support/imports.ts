@@ -77,5 +77,22 @@ export async function waitForImport(
   }
 }
 
+/** Starts an import's validate or commit job (202) and waits until it has ended (done or failed). */
+export async function runImportJob(
+  api: TestApi,
+  org: TestOrganisation,
+  id: string,
+  job: 'validate' | 'commit',
+  body: object = {},
+) {
+  await request(api.service.app)
+    .post(`/api/v1/imports/${id}/${job}`)
+    .set(org.as('member'))
+    .send(body)
+    .expect(202);
+  const done = job === 'validate' ? 'validated' : 'committed';
+  return waitForImport(api, org, id, (b) => b.status === done || b.status === 'failed');
+}
+
 export const settled = (body: { status: string }) =>
   ['validated', 'committed', 'reverted', 'failed', 'cancelled', 'mapped', 'uploaded'].includes(body.status);
