@@ -16,24 +16,9 @@
 \pset footer off
 BEGIN;
 
-SELECT NOT (r.rolsuper OR r.rolbypassrls) AS subject_to_rls,
-       CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = 'prospectflow_app'
-                                AND NOT a.rolsuper AND NOT a.rolbypassrls) THEN false
-            WHEN current_setting('server_version_num')::int >= 160000
-              THEN pg_has_role(current_user, 'prospectflow_app', 'SET')
-            ELSE pg_has_role(current_user, 'prospectflow_app', 'MEMBER') END AS may_become_app
-  FROM pg_roles r WHERE r.rolname = current_user \gset rls_audit_
-\if :rls_audit_subject_to_rls
-\elif :rls_audit_may_become_app
-SET LOCAL ROLE prospectflow_app;
-\else
-DO $$
-BEGIN
-  RAISE EXCEPTION 'rls-audit: role % bypasses row-level security (superuser or BYPASSRLS) and may not SET ROLE prospectflow_app, so whether RLS is in effect cannot be checked under it', current_user
-    USING HINT = 'Run it as the schema owner (e.g. prospectflow_owner: NOBYPASSRLS, bound by FORCE ROW LEVEL SECURITY), as prospectflow_app, or as a superuser (which switches to prospectflow_app by itself).';
-END
-$$;
-\endif
+\set script rls-audit
+\set spoiled 'whether RLS is in effect cannot be checked under it'
+\ir lib/rls-subject.sql
 SELECT format('rls-audit: runs as %s (row-level security applies to it)', current_user) AS rls_audit_role \gset
 \echo :rls_audit_role
 

@@ -14,24 +14,9 @@
 \pset footer off
 BEGIN;
 
-SELECT NOT (r.rolsuper OR r.rolbypassrls) AS subject_to_rls,
-       CASE WHEN NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = 'prospectflow_app'
-                                AND NOT a.rolsuper AND NOT a.rolbypassrls) THEN false
-            WHEN current_setting('server_version_num')::int >= 160000
-              THEN pg_has_role(current_user, 'prospectflow_app', 'SET')
-            ELSE pg_has_role(current_user, 'prospectflow_app', 'MEMBER') END AS may_become_app
-  FROM pg_roles r WHERE r.rolname = current_user \gset vt_
-\if :vt_subject_to_rls
-\elif :vt_may_become_app
-SET LOCAL ROLE prospectflow_app;
-\else
-DO $$
-BEGIN
-  RAISE EXCEPTION 'validation-tests: role % bypasses row-level security (superuser or BYPASSRLS) and may not SET ROLE prospectflow_app, so the isolation checks would prove nothing', current_user
-    USING HINT = 'Run it as the schema owner (e.g. prospectflow_owner: NOBYPASSRLS, bound by FORCE ROW LEVEL SECURITY), as prospectflow_app, or as a superuser (which switches to prospectflow_app by itself).';
-END
-$$;
-\endif
+\set script validation-tests
+\set spoiled 'the isolation checks would prove nothing'
+\ir lib/rls-subject.sql
 DO $$
 BEGIN
   IF NOT has_table_privilege('crm.companies', 'INSERT') OR NOT has_table_privilege('iam.organisations', 'INSERT') THEN
