@@ -101,6 +101,8 @@ the shared Redis). Exit code 1 when a benchmark fails; targets not met are repor
 
 interface Outcome {
   bench: BenchDefinition;
+  /** HEAD when it started (others commit to this tree meanwhile), "+ work tree" when tracked files differed. */
+  commit: string;
   exitCode: number;
   result: BenchResult | null;
   seconds: number;
@@ -150,6 +152,7 @@ function parseCommandLine(argv: readonly string[]): {
 async function runBench(bench: BenchDefinition, extra: string[], quick: boolean): Promise<Outcome> {
   const startedAt = new Date();
   const loadAverage = os.loadavg()[0] ?? 0;
+  const commit = currentCommit();
   const args = ['--import', 'tsx', ...bench.args, ...(quick ? bench.quickArgs : []), ...extra];
   process.stdout.write(`\n=== ${bench.name}: ${bench.what}\n=== node ${args.join(' ')}\n\n`);
   const child = spawn(process.execPath, args, {
@@ -169,6 +172,7 @@ async function runBench(bench: BenchDefinition, extra: string[], quick: boolean)
   );
   return {
     bench,
+    commit,
     exitCode,
     result,
     seconds: (Date.now() - startedAt.getTime()) / 1000,
@@ -202,6 +206,11 @@ function git(args: string[]): string {
   }
 }
 
+function currentCommit(): string {
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  return git(['status', '--porcelain', '--untracked-files=no']) === '' ? head : `${head} + work tree`;
+}
+
 function machine(): string {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
@@ -209,18 +218,20 @@ function machine(): string {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
-/** Rows of the doc's table for one outcome (the date, commit, machine and load repeated on each). */
-function docRows(outcome: Outcome, commit: string): string[] {
+/** Rows of the doc's table for one outcome; the date, commit, machine and load on its first row. */
+function docRows(outcome: Outcome): string[] {
   const when = `${outcome.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  const context = [when, commit, machine(), outcome.loadAverage.toFixed(1)];
-  return summaryRows(outcome).map((row) => `| ${[...row, ...context].map(cell).join(' | ')} |`);
+  const context = [when, outcome.commit, machine(), outcome.loadAverage.toFixed(1)];
+  return summaryRows(outcome).map(
+    (row, i) => `| ${[...row, ...(i === 0 ? context : ['', '', '', ''])].map(cell).join(' | ')} |`,
+  );
 }
 
 /**
  * Rewrites the table between the markers: the rows of the benchmarks just run are replaced, the others kept, so
  * that `pnpm bench pixel` does not erase the import's figures.
  */
-function rewriteBlock(doc: string, outcomes: readonly Outcome[], commit: string): string {
+function rewriteBlock(doc: string, outcomes: readonly Outcome[]): string {
   const start = doc.indexOf(DOC_START);
   const end = doc.indexOf(DOC_END);
   if (start < 0 || end < start) throw new Error(`doc/performance.md has no ${DOC_START} … ${DOC_END} block`);
@@ -232,7 +243,7 @@ function rewriteBlock(doc: string, outcomes: readonly Outcome[], commit: string)
     const outcome = outcomes.find((o) => o.bench === bench);
     return outcome === undefined
       ? previous.filter((line) => line.startsWith(`| ${bench.name} |`))
-      : docRows(outcome, commit);
+      : docRows(outcome);
   });
   const block = [
     DOC_START,
@@ -250,9 +261,7 @@ async function main(): Promise<void> {
   const outcomes: Outcome[] = [];
   for (const bench of benches) outcomes.push(await runBench(bench, forwarded, quick));
 
-  const head = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
-  const commit = dirty ? `${head} + work tree` : head;
+  const commit = currentCommit();
   process.stdout.write(
     `\n=== summary: ${machine()}, commit ${commit}, ${new Date().toISOString()}\n` +
       `${table([['bench', 'figure', 'value', 'target', 'met'], ...outcomes.flatMap(summaryRows)])}\n` +
@@ -263,7 +272,7 @@ async function main(): Promise<void> {
   if (notMet > 0) process.stdout.write(`${notMet} figure(s) miss their target\n`);
   if (doc) {
     const text = await readFile(DOC, 'utf8');
-    await writeFile(DOC, rewriteBlock(text, outcomes, commit));
+    await writeFile(DOC, rewriteBlock(text, outcomes));
     process.stdout.write(`doc/performance.md: results block rewritten\n`);
   } else {
     process.stdout.write('doc/performance.md left as it is (--quick, --no-doc or bench options given)\n');

@@ -35,8 +35,8 @@ const HELP = `Usage: pnpm bench soak [options]
   --rate X              multiplies every traffic class's rate (default 1: about 37 requests/s)
   --import-rows N       rows of each file import (default 10000); imports follow each other, 20 s apart
   --seed N              seed of the generated records and files (default 42)
-  --heap-mb N           --max-old-space-size of the API and the worker (default 0: Node's default, as their
-                        start scripts run them today)
+  --heap-mb N           --max-old-space-size of the API and the worker (default 192, as their start scripts
+                        and the image run them, ADR 0063; 0: Node's default)
   --help                this text
 
 Traffic, per second at --rate 1 (open loop: each class's requests leave on a timer, answered or not):
@@ -57,7 +57,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1' },
     'import-rows': { type: 'string', default: '10000' },
     seed: { type: 'string', default: '42' },
-    'heap-mb': { type: 'string', default: '0' },
+    'heap-mb': { type: 'string', default: '192' },
     help: { type: 'boolean', default: false },
   },
 });
