@@ -861,6 +861,7 @@ CREATE TABLE crm.positions (
     source_list text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    email_key text GENERATED ALWAYS AS (lower((email)::text)) STORED,
     CONSTRAINT positions_email_check CHECK (((email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext) AND (char_length((email)::text) <= 320))),
     CONSTRAINT positions_email_reliability_check CHECK (((email_reliability >= 0) AND (email_reliability <= 100))),
     CONSTRAINT positions_email_status_check CHECK ((email_status = ANY (ARRAY['valid'::text, 'risky'::text, 'catch_all'::text, 'invalid'::text, 'unknown'::text])))
@@ -1691,7 +1692,7 @@ CREATE INDEX positions_company_idx ON crm.positions USING btree (organisation_id
 -- Name: positions_email_key; Type: INDEX; Schema: crm; Owner: -
 --
 
-CREATE UNIQUE INDEX positions_email_key ON crm.positions USING btree (organisation_id, email) WHERE (email IS NOT NULL);
+CREATE UNIQUE INDEX positions_email_key ON crm.positions USING btree (organisation_id, email_key) WHERE (email_key IS NOT NULL);
 
 --
 -- Name: positions_list_idx; Type: INDEX; Schema: crm; Owner: -

@@ -351,33 +351,36 @@ async function personCandidates(
       CROSS JOIN LATERAL (SELECT pe.id FROM crm.people pe WHERE pe.linkedin_url = k.value OFFSET 0) pe`,
     [linkedins.map((k) => k.group), linkedins.map((k) => k.value)],
   );
-  const candidates: PersonCandidate[] = [];
   const emails = keys.filter((k) => k.kind === 'e');
-  const matches = await citextMatches<{ person_id: string; position_id: string; company_id: string }>(
-    sql,
-    emails.map((k) => k.value),
-    {
-      columns: 'p.person_id, p.id, p.company_id',
-      nulls: 'NULL::uuid AS person_id, NULL::uuid AS position_id, NULL::uuid AS company_id',
-      from: 'crm.positions p',
-      key: 'p.email',
-      where: 'true',
-    },
-  );
-  for (const { row, keys: matched } of matches) {
-    for (const index of matched) {
-      const key = emails[index];
-      if (!key) continue;
-      candidates.push({
-        group: key.group,
-        kind: 'email',
-        value: key.value,
-        personId: row.person_id,
-        positionId: row.position_id,
-        companyId: row.company_id,
-      });
-    }
-  }
+  // Each e-mail probes the unique index of positions.email_key, lower(email) as text: text equality is
+  // leakproof, so the index serves under the tenant policy, where citext's could not (ADR 0064). PostgreSQL
+  // lower-cases the batch's e-mails as it did the key, beforehand: lower() is not leakproof either, and in the
+  // probe's condition it would forbid the index as well.
+  const byEmail =
+    emails.length === 0
+      ? []
+      : await sql.any<{
+          grp: number;
+          value: string;
+          person_id: string;
+          position_id: string;
+          company_id: string;
+        }>(
+          `WITH k AS MATERIALIZED (SELECT grp, value, lower(value) AS key
+                                     FROM unnest($1::int[], $2::text[]) AS k(grp, value))
+           SELECT k.grp, k.value, p.person_id, p.id AS position_id, p.company_id
+             FROM k CROSS JOIN LATERAL (SELECT p.person_id, p.id, p.company_id FROM crm.positions p
+                                         WHERE p.email_key = k.key OFFSET 0) p`,
+          [emails.map((k) => k.group), emails.map((k) => k.value)],
+        );
+  const candidates: PersonCandidate[] = byEmail.map((row) => ({
+    group: row.grp,
+    kind: 'email',
+    value: row.value,
+    personId: row.person_id,
+    positionId: row.position_id,
+    companyId: row.company_id,
+  }));
   for (const row of rows) {
     candidates.push({
       group: row.grp,

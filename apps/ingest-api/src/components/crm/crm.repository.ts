@@ -142,7 +142,7 @@ export async function listPeople(
        FROM crm.people pe
       WHERE ${page.predicate}
         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM crm.positions p
-                                          WHERE p.person_id = pe.id AND p.email = $3::citext))
+                                          WHERE p.person_id = pe.id AND p.email_key = lower($3)))
         AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM crm.positions p
                                           WHERE p.person_id = pe.id AND p.company_id = $4))
         AND ($5::text IS NULL OR crm.search_key(pe.last_name) LIKE ${PREFIX('$5')}

@@ -1,0 +1,99 @@
+import { createTestDatabase, type TestDatabase } from '@prospectflow/test-harness';
+import pg, { type Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeRecords } from '../../src/components/crm/crm-merge.repository.js';
+import type { MergeRecord } from '../../src/components/crm/crm-merge.plan.js';
+import { validateRecord } from '../../src/components/crm/crm-record.js';
+import { withTenantTransaction } from '../../src/platform/db/index.js';
+import { seedTenant, testPool, type SeededTenant } from '../support/seed.js';
+
+// The merge reaches every stored row it needs through a unique index, probed per key of the batch, so its cost
+// does not grow with the CRM (ADR 0062, ADR 0064). Checked where it matters, under row-level security as the
+// application role: a statement that could not use an index (citext's equality is not leakproof) scans the
+// table, and the transaction's own statistics count that scan.
+
+let db: TestDatabase;
+let pool: Pool;
+let tenant: SeededTenant;
+
+/** A valid SIREN (Luhn) from a number. */
+function sirenOf(n: number): string {
+  const base = String(n).padStart(8, '0');
+  for (let check = 0; check < 10; check += 1) {
+    const candidate = `${base}${check}`;
+    const sum = [...candidate].reduce((total, char, index) => {
+      const digit = Number(char) * (index % 2 === 1 ? 2 : 1);
+      return total + (digit > 9 ? digit - 9 : digit);
+    }, 0);
+    if (sum % 10 === 0) return candidate;
+  }
+  throw new Error('unreachable');
+}
+
+const record = (index: number, raw: unknown): MergeRecord => {
+  const { record: clean, problems } = validateRecord(raw);
+  expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+  return { index, record: clean };
+};
+
+const prospect = (n: number, email = `contact${n}@societe${n}.fr`) => ({
+  company: { siren: sirenOf(200_000 + n), name: `Société ${n}` },
+  person: {
+    firstName: 'Camille',
+    lastName: `Nom${n}`,
+    linkedinUrl: `https://www.linkedin.com/in/camille-nom-${n}`,
+  },
+  position: { email, jobTitle: 'Directrice commerciale' },
+});
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = testPool(db.appUrl, 2);
+  tenant = await seedTenant(pool, 'MergeLookups');
+  // A CRM large enough that the planner prefers an index to a scan whenever it may use one.
+  await withTenantTransaction(pool, { organisationId: tenant.organisationId }, (sql) =>
+    mergeRecords(
+      sql,
+      tenant.organisationId,
+      Array.from({ length: 3000 }, (_, n) => record(n, prospect(n))),
+    ),
+  );
+  const admin = new pg.Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  await admin.query('ANALYZE crm.companies, crm.people, crm.positions');
+  await admin.end();
+}, 120_000);
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+describe('the merge under row-level security', () => {
+  it('finds stored companies, people and positions by index only, an e-mail in another case included', async () => {
+    const { results, scans } = await withTenantTransaction(
+      pool,
+      { organisationId: tenant.organisationId },
+      async (sql) => {
+        const merged = await mergeRecords(sql, tenant.organisationId, [
+          record(0, prospect(7, 'CONTACT7@Societe7.FR')),
+          record(1, prospect(5000)),
+        ]);
+        const stats = await sql.any<{ table: string; seq_scan: number; idx_scan: number }>(
+          `SELECT relname AS table, seq_scan::int, idx_scan::int FROM pg_stat_xact_user_tables
+            WHERE schemaname = 'crm' AND relname IN ('companies', 'people', 'positions') ORDER BY relname`,
+        );
+        return { results: merged, scans: stats };
+      },
+    );
+    // The stored prospect 7 is recognised by its e-mail whatever its case: nothing created for it.
+    expect(results[0]?.person?.outcome).toBe('unchanged');
+    expect(results[0]?.position?.outcome).toBe('unchanged');
+    expect(results[1]?.position?.outcome).toBe('created');
+    expect(scans.map((s) => ({ table: s.table, seq_scan: s.seq_scan }))).toEqual([
+      { table: 'companies', seq_scan: 0 },
+      { table: 'people', seq_scan: 0 },
+      { table: 'positions', seq_scan: 0 },
+    ]);
+    expect(scans.every((s) => s.idx_scan > 0)).toBe(true);
+  });
+});
