@@ -43,7 +43,7 @@ Traffic, per second at --rate 1 (open loop: each class's requests leave on a tim
   4 GET /companies?limit=50, 2 GET /companies/:id, 2 GET /people?limit=50, 2 PATCH /companies/:id,
   0.5 POST /ingest of 50 new records (Idempotency-Key), 20 pixel hits, 0.5 with a bad token (401), 0.5 by a
   viewer writing or an outsider reading (403), 0.5 for an unknown company (404), 0.5 invalid PATCH (422), and
-  4 from one address over the per-address limit (200 then 429); one file import at a time (a new
+  4 from one address over the per-address limit of 20 per 10 s (200 then 429); one file import at a time (a new
   organisation each, one-shot upload with commit), polled every 2 s.
 Flat: over the samples after the warm-up, the least-squares trend's rise across the measured window is at most
 10% of the window's median for memory (RSS), and at most 2 connections for pools (in use + waiting).`;
@@ -86,7 +86,8 @@ const POOL_FLAT_CONNECTIONS = 2;
 const INGEST_BATCH = 50;
 const SEED_RECORDS = 2000;
 const PATCHED_COMPANIES = 200;
-const PUBLIC_LIMIT_PER_MINUTE = 120;
+/** The per-address limit: 20 requests per 10 s window, so that even a short run sees 429s. */
+const PUBLIC_LIMIT = { perWindow: 20, windowSeconds: 10 };
 const USER_POOL = 'eu-west-3_SoakPool1';
 const CLIENT = 'soak-client';
 const AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/141.0 Safari/537.36';
@@ -246,7 +247,8 @@ const EXPECTED: Record<string, readonly string[]> = {
 
 interface Sample {
   t: number;
-  requests: number;
+  /** Requests answered per second since the previous sample. */
+  requestsPerS: number;
   errors5xx: number;
   api: { rssMb: number; loop: LoopSample | null; poolInUse: number; poolWaiting: number; poolTotal: number };
   worker: {
@@ -362,7 +364,8 @@ async function main(): Promise<void> {
       TRUST_PROXY_HOPS: '1',
       TRACKING_VISITOR_SECRET: 'soak-visitor-secret-0123456789abcdef',
       // Only the per-address limit is within reach, and only of the one address that is meant to reach it.
-      RATE_LIMIT_PUBLIC_PER_WINDOW: String(PUBLIC_LIMIT_PER_MINUTE),
+      RATE_LIMIT_WINDOW_SECONDS: String(PUBLIC_LIMIT.windowSeconds),
+      RATE_LIMIT_PUBLIC_PER_WINDOW: String(PUBLIC_LIMIT.perWindow),
       RATE_LIMIT_DEFAULT_PER_WINDOW: '1000000000',
       RATE_LIMIT_INGEST_PER_WINDOW: '1000000000',
       RATE_LIMIT_IMPORTS_PER_WINDOW: '1000000000',
@@ -625,6 +628,7 @@ async function main(): Promise<void> {
     const bouncer = await adminConsole(services);
     const samples: Sample[] = [];
     const t0 = performance.now();
+    let lastSampleAt = t0;
     const sample = async (): Promise<Sample> => {
       const metrics = await fetch(`${client.baseUrl}/metrics`, {
         headers: { Authorization: `Bearer ${metricsToken}`, 'X-Forwarded-For': spreadAddress() },
@@ -638,7 +642,7 @@ async function main(): Promise<void> {
       );
       const s: Sample = {
         t: (performance.now() - t0) / 1000,
-        requests: client.windowRequests,
+        requestsPerS: client.windowRequests / ((performance.now() - lastSampleAt) / 1000),
         errors5xx: client.window5xx,
         api: {
           rssMb: (await memoryOf(api.pid)).rssMb,
@@ -664,11 +668,12 @@ async function main(): Promise<void> {
         },
       };
       client.windowRequests = 0;
+      lastSampleAt = performance.now();
       client.window5xx = 0;
       return s;
     };
     const describeSample = (s: Sample) =>
-      `t=${fixed(s.t).padStart(4)}s ${fixed(s.requests / sampleS, 1).padStart(5)} req/s 5xx ${s.errors5xx} | ` +
+      `t=${fixed(s.t).padStart(4)}s ${fixed(s.requestsPerS, 1).padStart(5)} req/s 5xx ${s.errors5xx} | ` +
       `API rss ${fixed(s.api.rssMb)} MB loop p99 ${fixed(s.api.loop?.p99Ms ?? NaN, 1)} ms pool ${s.api.poolInUse}/${s.api.poolTotal} wait ${s.api.poolWaiting} | ` +
       `worker rss ${fixed(s.worker.rssMb)} MB loop p99 ${fixed(s.worker.loop?.p99Ms ?? NaN, 1)} ms conns ${s.worker.connections} in tx ${s.worker.inTransaction} | ` +
       `pgBouncer cl ${s.bouncer.clActive} wait ${s.bouncer.clWaiting} sv ${s.bouncer.svActive}/${s.bouncer.svIdle}/${s.bouncer.svUsed}`;
@@ -855,7 +860,7 @@ async function main(): Promise<void> {
         of: (s) => s.bouncer.svActive + s.bouncer.svIdle + s.bouncer.svUsed,
         flat: null,
       },
-      { name: 'requests/s', unit: 'req/s', of: (s) => s.requests / sampleS, flat: null },
+      { name: 'requests/s', unit: 'req/s', of: (s) => s.requestsPerS, flat: null },
     ];
     const rise = (x: Series) =>
       trendRise(
