@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger/logger.js';
@@ -49,18 +50,13 @@ export interface JobRunnerOptions {
   onAlive?: () => void;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/**
+ * Waits `ms`, or less when the signal aborts; never rejects. The abort listener goes with the timer
+ * (timers/promises removes it when the time is up): one added per poll and never removed piled up on the
+ * runner's long-lived signal (MaxListenersExceededWarning, a slow leak).
+ */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** Thrown into a job whose lease was lost or whose worker is stopping. */
 export class JobAbortedError extends Error {
