@@ -124,10 +124,14 @@ export class JobRunner {
     this.#current = { job, abort };
     const log = logger.child({ job: job.kind, importId: job.id, organisationId: job.organisationId });
     const renewEvery = Math.max(200, (leaseSeconds * 1000) / 3);
+    // A renewal can wait on the job's own row lock (a commit holds it to the end) and answer only once the
+    // job has finished with it: that late "not held" is the job's own ending, not a lost lease.
+    let ended = false;
     const renewal = setInterval(() => {
       queue
         .renew(job, this.worker)
         .then((held) => {
+          if (ended) return;
           if (held) this.#options.onAlive?.();
           if (!held) {
             log.warn('lease lost to another worker; abandoning the job');
@@ -146,6 +150,7 @@ export class JobRunner {
       if (abort.signal.aborted) log.warn('job aborted');
       else log.error({ err: error }, 'job failed');
     } finally {
+      ended = true;
       clearInterval(renewal);
       this.#current = null;
     }
