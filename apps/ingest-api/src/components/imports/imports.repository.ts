@@ -186,12 +186,21 @@ export async function renewLease(
   worker: string,
   leaseSeconds: number,
 ): Promise<boolean> {
-  const { rowCount } = await sql.query(
-    `UPDATE crm.imports SET lease_expires_at = now() + make_interval(secs => $3)
-      WHERE id = $1 AND lease_owner = $2 AND job_state = 'running'`,
+  // Never waits for the row: a commit holds its lock from its first progress update to its end, and renewals
+  // queued behind it would each hold a pooled connection for the whole commit. While another transaction
+  // holds the row, no other worker can claim it either (the claim skips locked rows), so the lease holds if
+  // the last committed state says it is this worker's; the job's own transaction checks again before it ends.
+  const row = await sql.one<{ ours: boolean; free: boolean; renewed: boolean }>(
+    `WITH cur AS (SELECT lease_owner = $2 AND job_state = 'running' AS ours FROM crm.imports WHERE id = $1),
+          free AS (SELECT id FROM crm.imports WHERE id = $1 FOR UPDATE SKIP LOCKED),
+          renewed AS (UPDATE crm.imports i SET lease_expires_at = now() + make_interval(secs => $3)
+                        FROM free WHERE i.id = free.id AND i.lease_owner = $2 AND i.job_state = 'running'
+                      RETURNING i.id)
+     SELECT coalesce((SELECT ours FROM cur), false) AS ours, EXISTS (SELECT 1 FROM free) AS free,
+            EXISTS (SELECT 1 FROM renewed) AS renewed`,
     [id, worker, leaseSeconds],
   );
-  return rowCount === 1;
+  return row.free ? row.renewed : row.ours;
 }
 
 export async function releaseJob(sql: Sql, id: string, worker: string): Promise<void> {
