@@ -633,6 +633,7 @@ CREATE TABLE crm.companies (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     naf_nomenclature text,
+    domain_key text GENERATED ALWAYS AS (lower((domain)::text)) STORED,
     CONSTRAINT companies_annual_revenue_check CHECK ((annual_revenue_eur >= 0)),
     CONSTRAINT companies_domain_check CHECK ((domain OPERATOR(public.~) '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'::public.citext)),
     CONSTRAINT companies_generic_email_check CHECK ((generic_email OPERATOR(public.~) '^[^@\s]+@[^@\s]+\.[^@\s]+$'::public.citext)),
@@ -1566,13 +1567,13 @@ CREATE INDEX audit_log_user_idx ON audit.audit_log USING btree (organisation_id,
 -- Name: companies_domain_idx; Type: INDEX; Schema: crm; Owner: -
 --
 
-CREATE INDEX companies_domain_idx ON crm.companies USING btree (organisation_id, domain);
+CREATE INDEX companies_domain_idx ON crm.companies USING btree (organisation_id, domain_key);
 
 --
 -- Name: companies_domain_key; Type: INDEX; Schema: crm; Owner: -
 --
 
-CREATE UNIQUE INDEX companies_domain_key ON crm.companies USING btree (organisation_id, domain) WHERE ((siren IS NULL) AND (domain IS NOT NULL));
+CREATE UNIQUE INDEX companies_domain_key ON crm.companies USING btree (organisation_id, domain_key) WHERE ((siren IS NULL) AND (domain_key IS NOT NULL));
 
 --
 -- Name: companies_list_idx; Type: INDEX; Schema: crm; Owner: -

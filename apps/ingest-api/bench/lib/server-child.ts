@@ -27,7 +27,7 @@ const BARE_LIST = `SELECT ${TABLES.company.select}, ${keysetSortKey(COMPANY_ORDE
         AND ${page.predicate}
         AND ($3::text IS NULL OR c.siren = $3)
         AND ($4::text IS NULL OR c.naf_code = $4)
-        AND ($5::text IS NULL OR c.domain = $5::citext)
+        AND ($5::text IS NULL OR c.domain_key = lower($5))
         AND ($6::text IS NULL OR crm.search_key(c.name) LIKE
              replace(replace(replace(crm.search_key($6), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')
         AND ($7::timestamptz IS NULL OR c.updated_at >= $7)

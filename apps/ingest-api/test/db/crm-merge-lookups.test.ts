@@ -52,11 +52,15 @@ beforeAll(async () => {
   tenant = await seedTenant(pool, 'MergeLookups');
   // A CRM large enough that the planner prefers an index to a scan whenever it may use one.
   await withTenantTransaction(pool, { organisationId: tenant.organisationId }, (sql) =>
-    mergeRecords(
-      sql,
-      tenant.organisationId,
-      Array.from({ length: 3000 }, (_, n) => record(n, prospect(n))),
-    ),
+    mergeRecords(sql, tenant.organisationId, [
+      ...Array.from({ length: 3000 }, (_, n) => record(n, prospect(n))),
+      // Companies known by their website alone (no SIREN): matched by domain.
+      ...Array.from({ length: 500 }, (_, n) =>
+        record(3000 + n, {
+          company: { websiteUrl: `https://www.sans-siren-${n}.fr`, name: `Sans SIREN ${n}` },
+        }),
+      ),
+    ]),
   );
   const admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
@@ -69,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('the merge under row-level security', () => {
-  it('finds stored companies, people and positions by index only, an e-mail in another case included', async () => {
+  it('finds stored companies, people and positions by index only, e-mails and domains in another case included', async () => {
     const { results, scans } = await withTenantTransaction(
       pool,
       { organisationId: tenant.organisationId },
@@ -77,6 +81,10 @@ describe('the merge under row-level security', () => {
         const merged = await mergeRecords(sql, tenant.organisationId, [
           record(0, prospect(7, 'CONTACT7@Societe7.FR')),
           record(1, prospect(5000)),
+          // A domain in another case: the stored company without SIREN.
+          record(2, { company: { websiteUrl: 'https://WWW.Sans-Siren-3.FR', name: 'Sans SIREN 3' } }),
+          // A SIREN with the domain of a stored company without SIREN: that company, given its SIREN.
+          record(3, { company: { siren: sirenOf(900_004), websiteUrl: 'https://www.sans-siren-4.fr' } }),
         ]);
         const stats = await sql.any<{ table: string; seq_scan: number; idx_scan: number }>(
           `SELECT relname AS table, seq_scan::int, idx_scan::int FROM pg_stat_xact_user_tables
@@ -89,6 +97,8 @@ describe('the merge under row-level security', () => {
     expect(results[0]?.person?.outcome).toBe('unchanged');
     expect(results[0]?.position?.outcome).toBe('unchanged');
     expect(results[1]?.position?.outcome).toBe('created');
+    expect(results[2]?.company?.outcome).toBe('unchanged');
+    expect(results[3]?.company).toMatchObject({ outcome: 'updated', changed: ['siren'] });
     expect(scans.map((s) => ({ table: s.table, seq_scan: s.seq_scan }))).toEqual([
       { table: 'companies', seq_scan: 0 },
       { table: 'people', seq_scan: 0 },

@@ -248,41 +248,6 @@ async function write(
   return outcomes;
 }
 
-/**
- * Stored rows whose citext key (a domain, an e-mail) equals one of `keys`, each with the keys it matches.
- * citext's equality is not leakproof, so under row-level security PostgreSQL may not use an index for it (a
- * non-leakproof condition cannot run before the tenant policy), and a join on it would hash, or loop over,
- * every row of the organisation. One scan with `= ANY` (PostgreSQL hashes the array) costs a pass over the
- * organisation's rows whatever the join strategy. Rows are attributed to keys by PostgreSQL's own lower-casing
- * (citext compares lower()), computed for the keys in the same statement, not by JavaScript's.
- */
-async function citextMatches<R extends Record<string, unknown>>(
-  sql: Sql,
-  keys: readonly string[],
-  row: { columns: string; nulls: string; from: string; key: string; where: string },
-  values: readonly unknown[] = [],
-): Promise<{ row: R; keys: number[] }[]> {
-  if (keys.length === 0) return [];
-  const found = await sql.any<R & { src: 'k' | 'r'; ord: number | null; key: string }>(
-    `SELECT 'k' AS src, k.ord::int AS ord, lower(k.value) AS key, ${row.nulls}
-       FROM unnest($1::text[]) WITH ORDINALITY AS k(value, ord)
-     UNION ALL
-     SELECT 'r', NULL, lower(${row.key}::text), ${row.columns} FROM ${row.from}
-      WHERE ${row.key} = ANY($1::citext[]) AND ${row.where}`,
-    [keys, ...values],
-  );
-  const byKey = new Map<string, number[]>();
-  for (const entry of found) {
-    if (entry.src !== 'k' || entry.ord === null) continue;
-    const list = byKey.get(entry.key) ?? [];
-    list.push(entry.ord - 1);
-    byKey.set(entry.key, list);
-  }
-  return found
-    .filter((entry) => entry.src === 'r')
-    .map((entry) => ({ row: entry, keys: byKey.get(entry.key) ?? [] }));
-}
-
 async function companyCandidates(
   sql: Sql,
   keys: { group: number; kind: 's' | 'd' | 'p'; value: string }[],
@@ -318,22 +283,22 @@ async function companyCandidates(
   const domains = keys.filter((k) => k.kind === 'd');
   for (const sirenless of [true, false]) {
     const list = domains.filter((k) => sirenGroups.has(k.group) === sirenless);
-    const matches = await citextMatches<{ id: string; siren: string | null }>(
-      sql,
-      list.map((k) => k.value),
-      {
-        columns: 'c.id, c.siren',
-        nulls: 'NULL::uuid AS id, NULL::text AS siren',
-        from: 'crm.companies c',
-        key: 'c.domain',
-        where: sirenless ? 'c.siren IS NULL' : 'true',
-      },
+    if (list.length === 0) continue;
+    // Each domain probes an index of domain_key, lower(domain) as text (ADR 0064): citext's equality is not
+    // leakproof and no index could serve it under the tenant policy. Lowered beforehand, for lower() is not
+    // leakproof either.
+    const rows = await sql.any<{ ord: number; id: string; siren: string | null }>(
+      `WITH k AS MATERIALIZED (SELECT ord, lower(value) AS key
+                                 FROM unnest($1::text[]) WITH ORDINALITY AS k(value, ord))
+       SELECT k.ord::int AS ord, c.id, c.siren
+         FROM k CROSS JOIN LATERAL (SELECT c.id, c.siren FROM crm.companies c
+                                     WHERE c.domain_key = k.key AND ${sirenless ? 'c.siren IS NULL' : 'true'}
+                                    OFFSET 0) c`,
+      [list.map((k) => k.value)],
     );
-    for (const { row, keys: matched } of matches) {
-      for (const index of matched) {
-        const key = list[index];
-        if (key) candidates.push({ group: key.group, kind: 'domain', id: row.id, siren: row.siren });
-      }
+    for (const row of rows) {
+      const key = list[row.ord - 1];
+      if (key) candidates.push({ group: key.group, kind: 'domain', id: row.id, siren: row.siren });
     }
   }
   return candidates;

@@ -113,7 +113,7 @@ export async function listCompanies(
       WHERE ${page.predicate}
         AND ($3::text IS NULL OR c.siren = $3)
         AND ($4::text IS NULL OR c.naf_code = $4)
-        AND ($5::text IS NULL OR c.domain = $5::citext)
+        AND ($5::text IS NULL OR c.domain_key = lower($5))
         AND ($6::text IS NULL OR crm.search_key(c.name) LIKE ${PREFIX('$6')})
         AND ($7::timestamptz IS NULL OR c.updated_at >= $7)
       ORDER BY ${page.orderBy}

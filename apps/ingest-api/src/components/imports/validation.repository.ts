@@ -34,9 +34,9 @@ export async function countExisting(sql: Sql, importId: string): Promise<number>
     `SELECT count(*)::int AS n FROM crm.import_records r
       WHERE r.import_id = $1 AND (
             (left(r.company_key, 2) = 's:' AND EXISTS (SELECT 1 FROM crm.companies c WHERE c.siren = substr(r.company_key, 3)))
-         OR (left(r.company_key, 2) = 'd:' AND EXISTS (SELECT 1 FROM crm.companies c WHERE c.domain = substr(r.company_key, 3)::citext))
+         OR (left(r.company_key, 2) = 'd:' AND EXISTS (SELECT 1 FROM crm.companies c WHERE c.domain_key = lower(substr(r.company_key, 3))))
          OR (left(r.company_key, 2) = 'p:' AND EXISTS (SELECT 1 FROM crm.companies c WHERE c.pharow_company_id = substr(r.company_key, 3)))
-         OR (left(r.person_key, 2) = 'e:' AND EXISTS (SELECT 1 FROM crm.positions p WHERE p.email = substr(r.person_key, 3)::citext))
+         OR (left(r.person_key, 2) = 'e:' AND EXISTS (SELECT 1 FROM crm.positions p WHERE p.email_key = lower(substr(r.person_key, 3))))
          OR (left(r.person_key, 2) = 'l:' AND EXISTS (SELECT 1 FROM crm.people pe WHERE pe.linkedin_url = substr(r.person_key, 3))))`,
     [importId],
   );
