@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
 import { runImportJob, uploadFile, waitForImport } from '../support/imports.js';
 import { createOrganisation, type TestOrganisation } from '../support/organisation.js';
+import { sirenOf } from '../support/siren.js';
 
 // The summary audit mode of the import commit (ADR 0062): one entry per row written, without values, the
 // values being in crm.import_changes; full entries everywhere else.
@@ -19,19 +20,6 @@ const MAPPING = {
   'E-mail': 'position.email',
   Nom: 'person.lastName',
 };
-/** A valid SIREN (Luhn) from a number. */
-function sirenOf(n: number): string {
-  const base = String(n).padStart(8, '0');
-  for (let check = 0; check < 10; check += 1) {
-    const candidate = `${base}${check}`;
-    const sum = [...candidate].reduce((total, char, index) => {
-      const digit = Number(char) * (index % 2 === 1 ? 2 : 1);
-      return total + (digit > 9 ? digit - 9 : digit);
-    }, 0);
-    if (sum % 10 === 0) return candidate;
-  }
-  throw new Error('unreachable');
-}
 const file = (rows: string[]) => Buffer.from(`SIREN;Raison sociale;E-mail;Nom\r\n${rows.join('\r\n')}\r\n`);
 
 async function commit(body: Buffer): Promise<string> {

@@ -6,6 +6,7 @@ import type { MergeRecord } from '../../src/components/crm/crm-merge.plan.js';
 import { validateRecord } from '../../src/components/crm/crm-record.js';
 import { withTenantTransaction } from '../../src/platform/db/index.js';
 import { seedTenant, testPool, type SeededTenant } from '../support/seed.js';
+import { sirenOf } from '../support/siren.js';
 
 // The merge reaches every stored row it needs through a unique index, probed per key of the batch, so its cost
 // does not grow with the CRM (ADR 0062, ADR 0064). Checked where it matters, under row-level security as the
@@ -15,20 +16,6 @@ import { seedTenant, testPool, type SeededTenant } from '../support/seed.js';
 let db: TestDatabase;
 let pool: Pool;
 let tenant: SeededTenant;
-
-/** A valid SIREN (Luhn) from a number. */
-function sirenOf(n: number): string {
-  const base = String(n).padStart(8, '0');
-  for (let check = 0; check < 10; check += 1) {
-    const candidate = `${base}${check}`;
-    const sum = [...candidate].reduce((total, char, index) => {
-      const digit = Number(char) * (index % 2 === 1 ? 2 : 1);
-      return total + (digit > 9 ? digit - 9 : digit);
-    }, 0);
-    if (sum % 10 === 0) return candidate;
-  }
-  throw new Error('unreachable');
-}
 
 const record = (index: number, raw: unknown): MergeRecord => {
   const { record: clean, problems } = validateRecord(raw);
