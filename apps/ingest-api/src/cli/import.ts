@@ -111,8 +111,15 @@ async function api(
     const errors = Array.isArray(body['errors'])
       ? `\n${(body['errors'] as { path: string; message: string }[]).map((e) => `  - ${e.path}: ${e.message}`).join('\n')}`
       : '';
+    // A new user's first import (`npm start`, a dev token) has no organisation yet: say how to get one.
+    const hint =
+      body['code'] === 'no_organisation'
+        ? `\nCreate one first: curl -X POST ${new URL('/api/v1/organisations', base).href} ` +
+          `-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"My team"}'` +
+          ', or name one you belong to with --org ID.'
+        : '';
     throw new CliError(
-      `${response.status} ${String(body['title'] ?? '')}: ${String(body['detail'] ?? text)}${errors}`,
+      `${response.status} ${String(body['title'] ?? '')}: ${String(body['detail'] ?? text)}${errors}${hint}`,
       1,
     );
   }
