@@ -31,7 +31,10 @@ export interface EntityOutcome {
   outcome: Outcome;
   /** API names of the fields this batch wrote (all given fields of a created entity). */
   changed: string[];
-  /** The written columns' values before (null for a created row) and after: what an undo needs. */
+  /**
+   * The changed columns' values before and after: what an undo needs for an updated row. A created row has
+   * none (null, {}): the undo finds it by the audit trail's INSERT entry and deletes it (ADR 0062).
+   */
   before: Record<string, unknown> | null;
   after: Record<string, unknown>;
 }
@@ -173,18 +176,6 @@ const STATEMENTS = new Map<TableSpec, { update: string; insert: string }>(
   ]),
 );
 
-/** fieldName (a search of the entity's fields) once per column, not once per written value. */
-const API_NAMES = new Map<string, string>();
-function apiName(entity: Entity, column: string): string {
-  const key = `${entity}.${column}`;
-  let name = API_NAMES.get(key);
-  if (name === undefined) {
-    name = fieldName(entity, column);
-    API_NAMES.set(key, name);
-  }
-  return name;
-}
-
 const column = (rows: readonly Planned[], name: string): (ColumnValue | null)[] =>
   rows.map((row) => row.values[name] ?? null);
 
@@ -220,7 +211,7 @@ async function write(
       outcomes.set(row.id, {
         id: row.id,
         outcome: 'updated',
-        changed: row.changed.map((name) => apiName(spec.entity, name)),
+        changed: row.changed.map((name) => fieldName(spec.entity, name)),
         before: pick(row.old_row, row.changed),
         after: pick(byId.get(row.id)?.values ?? {}, row.changed),
       });
@@ -239,9 +230,9 @@ async function write(
       outcomes.set(id, {
         id,
         outcome: 'created',
-        changed: Object.keys(values).map((name) => apiName(spec.entity, name)),
+        changed: Object.keys(values).map((name) => fieldName(spec.entity, name)),
         before: null,
-        after: { ...values },
+        after: {},
       });
     }
   }

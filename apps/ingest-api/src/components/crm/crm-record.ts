@@ -398,10 +398,20 @@ export function validateRecord(raw: unknown): { record: CleanRecord; problems: R
 export const hasErrors = (problems: readonly RecordProblem[]): boolean =>
   problems.some((entry) => entry.severity === 'error');
 
+/** Each entity's columns by API name, built once: the first field of a column names it. */
+const NAME_OF_COLUMN = new Map(
+  (Object.keys(FIELDS_BY_ENTITY) as Entity[]).map((entity) => {
+    const names = new Map<string, string>();
+    for (const spec of FIELDS_BY_ENTITY[entity])
+      if (!names.has(spec.column)) names.set(spec.column, spec.name);
+    return [entity, names] as const;
+  }),
+);
+
 /** The API name of a column of an entity (`hq_siret` → `hqSiret`). */
 export function fieldName(entity: Entity, column: string): string {
   return (
-    FIELDS_BY_ENTITY[entity].find((spec) => spec.column === column)?.name ??
+    NAME_OF_COLUMN.get(entity)?.get(column) ??
     column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase())
   );
 }
