@@ -398,14 +398,11 @@ export function validateRecord(raw: unknown): { record: CleanRecord; problems: R
 export const hasErrors = (problems: readonly RecordProblem[]): boolean =>
   problems.some((entry) => entry.severity === 'error');
 
-/** Each entity's columns by API name, built once: the first field of a column names it. */
+/** Each entity's API field name by column, built once (one field per column). */
 const NAME_OF_COLUMN = new Map(
-  (Object.keys(FIELDS_BY_ENTITY) as Entity[]).map((entity) => {
-    const names = new Map<string, string>();
-    for (const spec of FIELDS_BY_ENTITY[entity])
-      if (!names.has(spec.column)) names.set(spec.column, spec.name);
-    return [entity, names] as const;
-  }),
+  (Object.keys(FIELDS_BY_ENTITY) as Entity[]).map(
+    (entity) => [entity, new Map(FIELDS_BY_ENTITY[entity].map((spec) => [spec.column, spec.name]))] as const,
+  ),
 );
 
 /** The API name of a column of an entity (`hq_siret` → `hqSiret`). */
