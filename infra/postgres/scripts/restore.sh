@@ -222,7 +222,7 @@ fi
 pf_info "archive readable to the end: $(wc -l <"$archive_rows") table data sections, $(awk -F '\t' '{ s += $2 } END { print s + 0 }' "$archive_rows") rows"
 
 if [[ -n $manifest ]]; then
-  if ! head -n 1 "$manifest" | grep -qxF "$PF_MANIFEST_HEADER"; then
+  if [[ $(head -n 1 -- "$manifest") != "$PF_MANIFEST_HEADER" ]]; then
     pf_die "$EXIT_ARCHIVE" "$manifest is not a backup.sh manifest"
   fi
   if ! diff <(pf_manifest_section "$manifest" rows | LC_ALL=C sort) "$archive_rows" >"$work_dir/rows.diff"; then
@@ -237,13 +237,13 @@ fi
 has_structure=0
 has_data=0
 has_acl=0
-awk -F '\t' '$2 == "TABLE"' "$toc" | grep -q . && has_structure=1
-awk -F '\t' '$2 == "TABLE DATA"' "$toc" | grep -q . && has_data=1
-awk -F '\t' '$2 == "ACL"' "$toc" | grep -q . && has_acl=1
+pf_toc_has TABLE "$toc" && has_structure=1
+pf_toc_has 'TABLE DATA' "$toc" && has_data=1
+pf_toc_has ACL "$toc" && has_acl=1
 if [[ $has_structure == 1 ]]; then
   archive_schemas=$(awk -F '\t' '$2 == "SCHEMA" { split($4, w, " "); print w[1] }' "$toc" | LC_ALL=C sort -u)
   # public is created by initdb and never dumped as a SCHEMA entry, but may hold archived objects.
-  if awk -F '\t' '$3 == "public"' "$toc" | grep -q .; then
+  if pf_toc_has ns public "$toc"; then
     archive_schemas=$(printf '%s\npublic\n' "$archive_schemas" | grep -v '^$' | LC_ALL=C sort -u)
   fi
 else

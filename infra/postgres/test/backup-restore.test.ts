@@ -112,6 +112,43 @@ describe('backup.sh and restore.sh', () => {
     expect(result.code).toBe(0);
   });
 
+  it('find an entry kind in a large table of contents every time (no early-exit reader under pipefail)', async () => {
+    // A full archive's TOC has thousands of ACL lines. `awk … | grep -q .` under pipefail lost this race most
+    // of the time at this size (grep leaves at the first line, awk dies of SIGPIPE, the pipeline "finds
+    // nothing"), and a one-schema restore then skipped revoking grants the archive does not have.
+    const toc = path.join(workDir, 'large.toc');
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) => `${i + 1}\tACL\tcrm\tTABLE table_with_a_long_name_${i} prospectflow_owner`,
+    );
+    await writeFile(toc, [...lines, `3001\tTABLE DATA\tpublic\tkeep prospectflow_owner`, ''].join('\n'));
+    const script = `set -euo pipefail
+      source ${JSON.stringify(path.join(scriptsDir, 'lib/backup-common.sh'))}
+      for round in $(seq 1 20); do
+        pf_toc_has ACL "$1" || { echo "ACL not found in round $round"; exit 1; }
+        pf_toc_has 'TABLE DATA' "$1" || { echo 'TABLE DATA not found'; exit 1; }
+        pf_toc_has ns public "$1" || { echo 'namespace public not found'; exit 1; }
+        ! pf_toc_has TABLE "$1" || { echo 'TABLE found where there is none'; exit 1; }
+        ! pf_toc_has ns tracking "$1" || { echo 'namespace tracking found where there is none'; exit 1; }
+      done
+      echo ok`;
+    const result = await run('bash', ['-c', script, 'toc-test', toc]).then(
+      ({ stdout }) => stdout.trim(),
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    expect(result).toBe('ok');
+    // And no script pipes into an early-exit reader where this helper belongs.
+    for (const file of ['backup.sh', 'restore.sh', 'lib/backup-common.sh']) {
+      const code = (await readFile(path.join(scriptsDir, file), 'utf8'))
+        .split('\n')
+        .filter((line) => !/^\s*#/.test(line));
+      expect(
+        code.filter((line) => /\|\s*(grep\s+-[a-zA-Z]*q|head\b)/.test(line)),
+        file,
+      ).toEqual([]);
+    }
+  });
+
   it('print --help with the exit codes and exit 0', async () => {
     for (const script of ['backup.sh', 'restore.sh'] as const) {
       const result = await runScript(script, ['--help'], {});

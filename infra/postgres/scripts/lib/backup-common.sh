@@ -192,6 +192,18 @@ pf_archive_toc() {
     }'
 }
 
+# Whether a TOC file (pf_archive_toc's format) has an entry with this description, or with this namespace when
+# the first argument is "ns". One awk that stops at the first match: never `awk … | grep -q .` under pipefail,
+# where grep leaves at the first line and awk, still writing a large TOC, dies of SIGPIPE and the pipeline
+# reports "not found" (that race once skipped the revoke of stale grants in a one-schema restore).
+pf_toc_has() {
+  local field=2 want=$1 toc=$2
+  if [[ $1 == ns ]]; then
+    field=3 want=$2 toc=$3
+  fi
+  LC_ALL=C awk -F '\t' -v f="$field" -v want="$want" '$f == want { found = 1; exit } END { exit !found }' "$toc"
+}
+
 # Prints one manifest section (the lines between "[name]" and the next "[...]" line or the end).
 pf_manifest_section() {
   local manifest=$1 section=$2
