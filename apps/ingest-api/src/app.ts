@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { registerAuditRoutes } from './components/audit/audit.js';
 import { registerCampaignRoutes } from './components/campaigns/campaigns.routes.js';
 import { registerHealthRoutes } from './components/health/health.routes.js';
-import type { HealthCheck } from './components/health/health.service.js';
+import { dependencyChecks } from './components/health/health.service.js';
 import { registerCrmRoutes } from './components/crm/crm.routes.js';
 import { registerImportRoutes } from './components/imports/imports.routes.js';
 import { registerIngestRoutes } from './components/ingest/ingest.routes.js';
@@ -119,22 +119,10 @@ export function createApp(deps: AppDeps): Express {
 
   const publicRoutes = new ApiRoutes('');
   const v1 = new ApiRoutes(API_BASE_PATH);
-  const healthChecks: HealthCheck[] = [
-    { name: 'database', critical: true, run: () => pool.query('SELECT 1') },
-    { name: 'sessionStore', critical: true, run: () => auth.ping() },
-    {
-      name: 'jwks',
-      critical: true,
-      run: async () => {
-        if (!auth.jwksReady()) throw new Error('signing keys are not cached yet');
-      },
-    },
-  ];
-  if (deps.redis) {
-    const redis = deps.redis;
-    healthChecks.push({ name: 'redis', critical: true, run: () => redis.ping() });
-  }
-  registerHealthRoutes(publicRoutes, { checks: healthChecks, ...config.health });
+  registerHealthRoutes(publicRoutes, {
+    checks: dependencyChecks({ pool, auth, redis: deps.redis }),
+    ...config.health,
+  });
   let openApi: object | null = null;
   const openApiDocument = () =>
     (openApi ??= buildOpenApiDocument(

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { ConfigError, loadConfig } from './platform/config/config.js';
 import { createLogger } from './platform/logger/logger.js';
-import { buildService } from './platform/service.js';
+import { buildRuntime } from './runtime.js';
 
 export interface RunningServer {
   server: Server;
@@ -16,8 +16,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const config = loadConfig(environment);
   const logger = createLogger({ level: config.logLevel });
-  const service = buildService(config, logger);
-  const server = createServer(service.handler).listen(config.port, config.host);
+  const runtime = buildRuntime(config, logger);
+  const server = createServer(runtime.handler).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -48,7 +48,7 @@ export async function startServer(
         logger.warn('shutdown deadline reached; closing remaining connections');
         server.closeAllConnections();
       }
-      await service.close();
+      await runtime.close();
       logger.info('shutdown complete');
     })());
 

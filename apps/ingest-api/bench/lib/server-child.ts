@@ -8,7 +8,7 @@ import { withScope } from '../../src/platform/db/index.js';
 import { keysetClauses, keysetPage, keysetSortKey } from '../../src/platform/db/keyset.js';
 import { encodeCursor } from '../../src/platform/http/cursor.js';
 import { createLogger } from '../../src/platform/logger/logger.js';
-import { buildService } from '../../src/platform/service.js';
+import { buildRuntime } from '../../src/runtime.js';
 import type { ServerSpec } from './server-process.js';
 
 // One server per child process, so that the API and the baselines each have an event loop (and a CPU profile)
@@ -43,7 +43,7 @@ function limitOf(query: unknown): number {
 async function start(spec: ServerSpec): Promise<{ server: Server; close: () => Promise<void> }> {
   if (spec.kind === 'api') {
     const config = loadConfig(spec.environment);
-    const service = buildService(config, createLogger({ level: config.logLevel }));
+    const service = buildRuntime(config, createLogger({ level: config.logLevel }));
     await service.ready;
     const server = service.app.listen(0, '127.0.0.1');
     return { server, close: () => service.close() };

@@ -9,7 +9,7 @@ import {
   type RedisInstance,
   type TestDatabase,
 } from '@prospectflow/test-harness';
-import type { Service } from '../../src/platform/service.js';
+import type { Runtime } from '../../src/runtime.js';
 import { eventually } from '../support/eventually.js';
 import { startTestApi, type TestApi } from '../support/app.js';
 import { Load, countBy, expectCleanOutcomes, outcomeOf } from '../support/load.js';
@@ -152,7 +152,7 @@ describe('readiness and recovery without a restart', () => {
     const limited = { RATE_LIMIT_PUBLIC_PER_WINDOW: '4', TRUST_PROXY_HOPS: '1' };
     const [a, b] = await Promise.all([api.another(limited), api.another(limited)]);
     // Each phase is a client address of its own, so each starts with a full budget.
-    const hit = async (instance: Service, address: string) =>
+    const hit = async (instance: Runtime, address: string) =>
       (await request(instance.app).get('/health/live').set('X-Forwarded-For', address)).status;
     const alternating = async (address: string) => {
       const statuses: number[] = [];

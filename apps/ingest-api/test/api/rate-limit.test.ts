@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/platform/service.js';
+import type { Runtime } from '../../src/runtime.js';
 import { startTestApi, type TestApi } from '../support/app.js';
 
 let api: TestApi;
-let second: Service;
+let second: Runtime;
 
 beforeAll(async () => {
   api = await startTestApi({ RATE_LIMIT_DEFAULT_PER_WINDOW: '5', RATE_LIMIT_WINDOW_SECONDS: '60' });

@@ -6,13 +6,13 @@ import { LocalTokenIssuer } from '@prospectflow/auth-core/local-issuer';
 import { createTestDatabase, harnessEnv, type TestDatabase } from '@prospectflow/test-harness';
 import { loadConfig } from '../../src/platform/config/config.js';
 import { createLogger } from '../../src/platform/logger/logger.js';
-import { buildService, type Service } from '../../src/platform/service.js';
+import { buildRuntime, type Runtime } from '../../src/runtime.js';
 
 export const TEST_USER_POOL = 'eu-west-3_TestPool1';
 export const TEST_CLIENT = 'test-client';
 
 export interface TestApi {
-  service: Service;
+  service: Runtime;
   db: TestDatabase;
   issuer: LocalTokenIssuer;
   /** A fresh ID token for an e-mail (one sign-in per call unless originJti is given). */
@@ -20,7 +20,7 @@ export interface TestApi {
   /** The environment the API was built from (for child processes: a worker, a server). */
   environment: Readonly<Record<string, string>>;
   /** Another instance of the API on the same database, Redis and keys (horizontal scaling tests). */
-  another(overrides?: Record<string, string>): Promise<Service>;
+  another(overrides?: Record<string, string>): Promise<Runtime>;
   close(): Promise<void>;
 }
 
@@ -53,10 +53,10 @@ export async function startTestApi(
     COGNITO_JWKS_FILE: jwksFile,
     ...overrides,
   };
-  const services: Service[] = [];
+  const services: Runtime[] = [];
   const build = async (extra: Record<string, string> = {}) => {
     const config = loadConfig({ ...environment, ...extra });
-    const service = buildService(config, createLogger({ level: config.logLevel }));
+    const service = buildRuntime(config, createLogger({ level: config.logLevel }));
     services.push(service);
     await service.ready;
     return service;

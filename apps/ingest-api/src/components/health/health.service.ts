@@ -1,3 +1,6 @@
+import type { Auth } from '@prospectflow/auth-core';
+import type { Cluster, Redis } from 'ioredis';
+import type { Pool } from 'pg';
 export type CheckStatus = 'up' | 'down';
 export type OverallStatus = 'healthy' | 'degraded' | 'unhealthy';
 
@@ -7,6 +10,28 @@ export interface HealthCheck {
   critical: boolean;
   /** Resolves when the dependency answers; rejects (or never settles) when it does not. */
   run: () => Promise<unknown>;
+}
+
+/** What readiness asks: the database through the pool, the session store, the signing keys, and Redis. */
+export function dependencyChecks(deps: {
+  pool: Pick<Pool, 'query'>;
+  auth: Pick<Auth, 'ping' | 'jwksReady'>;
+  redis: Pick<Redis | Cluster, 'ping'> | null;
+}): HealthCheck[] {
+  const { pool, auth, redis } = deps;
+  const checks: HealthCheck[] = [
+    { name: 'database', critical: true, run: () => pool.query('SELECT 1') },
+    { name: 'sessionStore', critical: true, run: () => auth.ping() },
+    {
+      name: 'jwks',
+      critical: true,
+      run: async () => {
+        if (!auth.jwksReady()) throw new Error('signing keys are not cached yet');
+      },
+    },
+  ];
+  if (redis) checks.push({ name: 'redis', critical: true, run: () => redis.ping() });
+  return checks;
 }
 
 export interface CheckResult {

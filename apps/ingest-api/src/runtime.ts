@@ -9,17 +9,17 @@ import {
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
-import { createApp } from '../app.js';
-import { buildWorker, type Worker } from '../worker.js';
-import { createPixelHandler, withPixelFrontDoor } from '../components/tracking/pixel.js';
-import { PixelRecorder } from '../components/tracking/recorder.js';
-import type { AppConfig } from './config/config.js';
-import { createAppPool } from './db/index.js';
-import type { Logger } from './logger/logger.js';
-import { Metrics } from './metrics/metrics.js';
-import { redisTarget } from './redis-target.js';
+import { createApp } from './app.js';
+import { buildWorker, type Worker } from './worker.js';
+import { createPixelHandler, withPixelFrontDoor } from './components/tracking/pixel.js';
+import { PixelRecorder } from './components/tracking/recorder.js';
+import type { AppConfig } from './platform/config/config.js';
+import { createAppPool } from './platform/db/index.js';
+import type { Logger } from './platform/logger/logger.js';
+import { Metrics } from './platform/metrics/metrics.js';
+import { redisTarget } from './platform/redis-target.js';
 
-export interface Service {
+export interface Runtime {
   app: Express;
   /** What the HTTP server listens with: the tracking pixel answered before Express, then the app. */
   handler: RequestListener;
@@ -36,10 +36,12 @@ export interface Service {
 }
 
 /**
- * The composition root: everything the API needs, built from the parsed configuration. The server, the
- * embedded runner and the tests all go through it, so they run the same wiring.
+ * The composition root: pools, Redis, auth, metrics, the pixel recorder, the app and (WORKER_IN_PROCESS) a
+ * worker, built from the parsed configuration, and one close() for all of it. `server.ts`, the embedded
+ * runner, the benchmarks and the tests all go through it, so they run the same wiring; `worker.ts` is the other
+ * entry point.
  */
-export function buildService(config: AppConfig, logger: Logger): Service {
+export function buildRuntime(config: AppConfig, logger: Logger): Runtime {
   const pool = createAppPool({
     connectionString: config.database.url,
     max: config.database.poolMax,
