@@ -385,16 +385,29 @@ export class ImportJobs {
   /**
    * Undo of a committed import, in one transaction: fields it updated are restored unless changed since,
    * records it created are deleted unless changed since or still referenced; every skip is a conflict in the
-   * report. Audited like any write, each entry carrying the import's id.
+   * report. Audited like any write, each entry carrying the import's id. Progress is written
+   * like the commit's, by short transactions of their own, in the commit's rows: the share of the records
+   * gone through, scaled to the rows the commit merged, so that a finished undo shows them all done.
    */
   async revert(job: ClaimedJob, context: JobContext): Promise<void> {
     const row = await this.#tx(job, (sql) => repository.findImport(sql, job.id));
     if (!row || row.job !== 'revert' || !row.committed_at) return;
+    const rowsTotal = row.rows_valid;
+    await this.#tx(job, (sql) => repository.updateImport(sql, job.id, { rows_processed: 0 }));
     await this.#tx(
       job,
       async (sql) => {
         await this.#checkpoint(job, context, sql);
-        const report = await revert.revertImport(sql, job.id);
+        let reported = 0;
+        const report = await revert.revertImport(sql, job.id, {
+          chunkRows: CHUNK_ROWS,
+          onProgress: async (done, total) => {
+            await this.#checkpoint(job, context, sql);
+            reported = done === total ? rowsTotal : Math.floor((rowsTotal * done) / total);
+            await this.#progress(job, reported);
+          },
+        });
+        if (reported !== rowsTotal) await this.#progress(job, rowsTotal);
         const held = await repository.finishJob(sql, job.id, context.worker, {
           status: 'reverted',
           revert_report: report,

@@ -36,7 +36,8 @@ export function toView(row: repository.ImportRow): ImportView {
   const headers = row.headers ?? [];
   const running = row.job_state === 'running' || row.job_state === 'queued';
   const seconds = row.job_started_at ? (Date.now() - row.job_started_at.getTime()) / 1000 : 0;
-  const total = row.job === 'commit' ? row.rows_valid : row.rows_total;
+  // Validation goes through the file's rows; a commit, and its undo, through the rows that were valid.
+  const total = row.job === 'validate' ? row.rows_total : row.rows_valid;
   return {
     id: row.id,
     fileName: row.file_name,

@@ -98,23 +98,27 @@ export interface RevertReport {
   conflicts: RevertConflict[];
 }
 
+export interface RevertOptions {
+  /** Rows read and written per statement. */
+  chunkRows: number;
+  /** Called after each chunk with the rows gone through and the rows to go through (changed and created). */
+  onProgress: (done: number, total: number) => Promise<void>;
+}
+
 const MAX_LISTED_CONFLICTS = 1000;
 
 /**
- * The ids of the rows import $1 created in table $2: the audit trigger's INSERT entries of its commit (the
- * commit's transaction carries `app.import_id`, which every entry of it records).
+ * Undoes a committed import in the caller's transaction, chunk by chunk: each field it updated is set back to
+ * its old value when it still holds the value the import wrote (otherwise a conflict, left as it is); each
+ * record it created is deleted when nobody changed it since and nothing else refers to it (otherwise a
+ * conflict). Running it twice changes nothing the second time: restored fields no longer hold the imported
+ * value, and deleted rows are gone.
  */
-const CREATED_BY_IMPORT = `SELECT a.row_id FROM audit.audit_log a
-   WHERE a.import_id = $1 AND a.table_schema = 'crm' AND a.table_name = $2 AND a.operation = 'INSERT'`;
-
-/**
- * Undoes a committed import in the caller's transaction: each field it updated is set back to its old value
- * when it still holds the value the import wrote (otherwise a conflict, left as it is); each record it
- * created is deleted when nobody changed it since and nothing else refers to it (otherwise a conflict).
- * Running it twice changes nothing the second time: restored fields no longer hold the imported value, and
- * deleted rows are gone.
- */
-export async function revertImport(sql: Sql, importId: string): Promise<RevertReport> {
+export async function revertImport(
+  sql: Sql,
+  importId: string,
+  options: RevertOptions,
+): Promise<RevertReport> {
   const report: RevertReport = {
     restoredRows: 0,
     restoredFields: 0,
@@ -127,19 +131,77 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
     if (report.conflicts.length < MAX_LISTED_CONFLICTS) report.conflicts.push(entry);
   };
 
+  // The rows the commit created are the audit trigger's INSERT entries of its transaction (which carried
+  // app.import_id): read once into a table of this transaction and paged by id, rather than the import's
+  // audit entries scanned again for every chunk.
+  await sql.query(
+    `CREATE TEMP TABLE revert_created ON COMMIT DROP AS
+       SELECT DISTINCT a.table_name, a.row_id FROM audit.audit_log a
+        WHERE a.import_id = $1 AND a.operation = 'INSERT'
+          AND a.table_schema = 'crm' AND a.table_name IN ('companies', 'people', 'positions')`,
+    [importId],
+  );
+  await sql.query('CREATE INDEX ON revert_created (table_name, row_id)');
+  await sql.query('ANALYZE revert_created');
+  const { total } = await sql.one<{ total: number }>(
+    `SELECT (SELECT count(*) FROM revert_created)::int
+          + (SELECT count(*) FROM crm.import_changes WHERE import_id = $1 AND operation = 'updated')::int AS total`,
+    [importId],
+  );
+  let done = 0;
+  const advance = async (rows: number) => {
+    done += rows;
+    await options.onProgress(done, total);
+  };
+  const page = { sql, importId, limit: options.chunkRows, conflict, report, advance };
+
   for (const table of ['positions', 'people', 'companies'] as const) {
-    const columns = COLUMNS[table];
-    // Fields the import wrote that still hold its value are restored; the others are conflicts.
+    await restoreChanged(page, table);
+    await deleteCreated(page, table);
+  }
+  return report;
+}
+
+interface Pages {
+  sql: Sql;
+  importId: string;
+  limit: number;
+  conflict: (entry: RevertConflict) => void;
+  report: RevertReport;
+  advance: (rows: number) => Promise<void>;
+}
+
+/**
+ * The fields the import updated in a table, page by page: those that still hold its value are restored, the
+ * others are conflicts. A row it created (and a later chunk of the same commit changed) is left to the delete.
+ */
+async function restoreChanged(
+  { sql, importId, limit, conflict, report, advance }: Pages,
+  table: TableName,
+): Promise<void> {
+  const columns = COLUMNS[table];
+  let after: string | null = null;
+  for (;;) {
+    const page: { row_id: string }[] = await sql.any<{ row_id: string }>(
+      `SELECT row_id FROM crm.import_changes
+        WHERE import_id = $1 AND table_name = $2 AND operation = 'updated' AND ($3::uuid IS NULL OR row_id > $3)
+        ORDER BY row_id LIMIT $4`,
+      [importId, table, after, limit],
+    );
+    const last: string | undefined = page.at(-1)?.row_id;
+    if (last === undefined) return;
+    after = last;
     const rows = await sql.any<{
       row_id: string;
       restore: Record<string, unknown> | null;
       changed: string[] | null;
       missing: boolean;
     }>(
-      `WITH c AS (SELECT row_id, old_values, new_values FROM crm.import_changes
-                   WHERE import_id = $1 AND table_name = $2 AND operation = 'updated'
-                     -- A row the import created and a later chunk changed is deleted below, not restored.
-                     AND row_id NOT IN (${CREATED_BY_IMPORT})),
+      `WITH c AS (SELECT c.row_id, c.old_values, c.new_values FROM crm.import_changes c
+                   WHERE c.import_id = $1 AND c.table_name = $2 AND c.operation = 'updated'
+                     AND c.row_id = ANY($3::uuid[])
+                     AND NOT EXISTS (SELECT 1 FROM revert_created r
+                                      WHERE r.table_name = $2 AND r.row_id = c.row_id)),
             f AS (SELECT c.row_id, k.key, k.value AS imported, c.old_values -> k.key AS old_value,
                          to_jsonb(t) -> k.key AS current, t.id IS NULL AS missing
                     FROM c CROSS JOIN LATERAL jsonb_each(c.new_values) k
@@ -148,7 +210,7 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
               jsonb_object_agg(key, old_value) FILTER (WHERE NOT missing AND current = imported) AS restore,
               array_agg(key) FILTER (WHERE NOT missing AND current IS DISTINCT FROM imported) AS changed
          FROM f GROUP BY row_id`,
-      [importId, table],
+      [importId, table, page.map((row) => row.row_id)],
     );
     for (const row of rows) {
       if (row.missing) conflict({ table, id: row.row_id, field: null, reason: 'deleted_since' });
@@ -170,8 +232,26 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
         0,
       );
     }
+    await advance(page.length);
+  }
+}
 
-    // Created rows: deleted when untouched since the commit and not referenced by anything that stays.
+/** The rows the import created in a table, page by page: deleted when untouched since and not referenced. */
+async function deleteCreated(
+  { sql, importId, limit, conflict, report, advance }: Pages,
+  table: TableName,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const page: { row_id: string }[] = await sql.any<{ row_id: string }>(
+      `SELECT row_id FROM revert_created WHERE table_name = $1 AND ($2::uuid IS NULL OR row_id > $2)
+        ORDER BY row_id LIMIT $3`,
+      [table, after, limit],
+    );
+    const last: string | undefined = page.at(-1)?.row_id;
+    if (last === undefined) return;
+    after = last;
+    // A row deleted since is not listed: there is nothing left of it to undo.
     const referenced =
       table === 'positions'
         ? 'false'
@@ -180,8 +260,8 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
       `SELECT t.id, t.updated_at > i.committed_at AS changed, ${referenced} AS referenced
          FROM crm.${table} t
          JOIN crm.imports i ON i.id = $1
-        WHERE t.id IN (${CREATED_BY_IMPORT})`,
-      [importId, table],
+        WHERE t.id = ANY($2::uuid[])`,
+      [importId, page.map((row) => row.row_id)],
     );
     const deletable: string[] = [];
     for (const row of created) {
@@ -193,8 +273,8 @@ export async function revertImport(sql: Sql, importId: string): Promise<RevertRe
       const { rowCount } = await sql.query(`DELETE FROM crm.${table} WHERE id = ANY($1::uuid[])`, [
         deletable,
       ]);
-      report.deleted[table] = rowCount;
+      report.deleted[table] += rowCount;
     }
+    await advance(page.length);
   }
-  return report;
 }
