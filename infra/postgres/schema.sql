@@ -195,8 +195,7 @@ $$;
 
 CREATE FUNCTION crm.search_key(p_value text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ SELECT lower(regexp_replace(normalize(p_value, NFD), '[\u0300-\u036f]', '', 'g')) $$;
+    AS $$ SELECT pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.normalize(p_value, 'NFD'), '[\u0300-\u036f]', '', 'g')) $$;
 
 --
 -- Name: assert_single_owner(); Type: FUNCTION; Schema: iam; Owner: -
