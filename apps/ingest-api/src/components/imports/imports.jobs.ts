@@ -383,9 +383,9 @@ export class ImportJobs {
   }
 
   /**
-   * Undo of a committed import, in one transaction: fields it updated are restored unless changed since,
-   * records it created are deleted unless changed since or still referenced; every skip is a conflict in the
-   * report. Audited like any write, each entry carrying the import's id. Progress is written
+   * Undo of a committed import, in one transaction: enrolments it made are removed, fields it updated are
+   * restored and records it created are deleted, unless changed since or still referenced; every skip is a
+   * conflict in the report. Audited like any write, each entry carrying the import's id. Progress is written
    * like the commit's, by short transactions of their own, in the commit's rows: the share of the records
    * gone through, scaled to the rows the commit merged, so that a finished undo shows them all done.
    */

@@ -84,11 +84,15 @@ export const importViewSchema = z
           companies: z.number().int(),
           people: z.number().int(),
           positions: z.number().int(),
+          campaign_enrollments: z
+            .number()
+            .int()
+            .openapi({ description: 'Enrolments the commit made in its campaign' }),
         }),
         conflictCount: z.number().int(),
         conflicts: z.array(
           z.object({
-            table: z.string(),
+            table: z.enum(['companies', 'people', 'positions', 'campaign_enrollments']),
             id: z.string().uuid(),
             field: z.string().nullable(),
             reason: z.enum(['changed_since', 'deleted_since', 'still_referenced']),

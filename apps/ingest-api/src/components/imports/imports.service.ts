@@ -78,11 +78,21 @@ export function toView(row: repository.ImportRow): ImportView {
         }
       : null,
     error: row.failure_reason ?? row.job_error,
-    revertReport: (row.revert_report as ImportView['revertReport']) ?? null,
+    revertReport: revertReportOf(row.revert_report),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     committedAt: row.committed_at?.toISOString() ?? null,
     revertedAt: row.reverted_at?.toISOString() ?? null,
+  };
+}
+
+/** A stored undo report; one written before undo removed enrolments has no count of them (none were). */
+function revertReportOf(stored: unknown): ImportView['revertReport'] {
+  const report = stored as ImportView['revertReport'];
+  if (!report) return null;
+  return {
+    ...report,
+    deleted: { ...report.deleted, campaign_enrollments: report.deleted.campaign_enrollments ?? 0 },
   };
 }
 

@@ -2,11 +2,12 @@ import type { Sql } from '../../platform/db/index.js';
 import type { EntityOutcome, MergeResult } from '../crm/crm-merge.repository.js';
 
 /**
- * What a commit changed and the undo that reads it back. The rows a commit created are the audit trail's
- * INSERT entries of the import (written by the database's own trigger in the commit's transaction, immutable,
- * indexed by import); the fields it changed, with their old and new values, are in crm.import_changes. A row
- * the commit created is recognised as untouched by its `updated_at`: the commit's transaction wrote it at
- * `crm.imports.committed_at`, so a later value means someone changed it since.
+ * What a commit changed and the undo that reads it back. The rows a commit created, and the campaign
+ * enrolments it made, are the audit trail's INSERT entries of the import (written by the database's own
+ * trigger in the commit's transaction, immutable, indexed by import); the fields it changed, with their old
+ * and new values, are in crm.import_changes. A row the commit created is recognised as untouched by its
+ * `updated_at`: the commit's transaction wrote it at `crm.imports.committed_at`, so a later value means someone
+ * changed it since.
  */
 
 type TableName = 'companies' | 'people' | 'positions';
@@ -82,8 +83,11 @@ export async function recordChanges(
   );
 }
 
+/** The tables an undo deletes from: the CRM records a commit created and the enrolments it made. */
+export type RevertTable = TableName | 'campaign_enrollments';
+
 export interface RevertConflict {
-  table: TableName;
+  table: RevertTable;
   id: string;
   field: string | null;
   reason: 'changed_since' | 'deleted_since' | 'still_referenced';
@@ -92,7 +96,7 @@ export interface RevertConflict {
 export interface RevertReport {
   restoredRows: number;
   restoredFields: number;
-  deleted: Record<TableName, number>;
+  deleted: Record<RevertTable, number>;
   conflictCount: number;
   /** The first 1,000 conflicts. */
   conflicts: RevertConflict[];
@@ -107,12 +111,31 @@ export interface RevertOptions {
 
 const MAX_LISTED_CONFLICTS = 1000;
 
+const SCHEMA_OF: Record<RevertTable, 'crm' | 'outreach'> = {
+  campaign_enrollments: 'outreach',
+  positions: 'crm',
+  people: 'crm',
+  companies: 'crm',
+};
+
 /**
- * Undoes a committed import in the caller's transaction, chunk by chunk: each field it updated is set back to
- * its old value when it still holds the value the import wrote (otherwise a conflict, left as it is); each
- * record it created is deleted when nobody changed it since and nothing else refers to it (otherwise a
- * conflict). Running it twice changes nothing the second time: restored fields no longer hold the imported
- * value, and deleted rows are gone.
+ * What keeps a created row that nobody changed: a row that stays and refers to it. The enrolments the import
+ * made are undone first, so an enrolment still there when positions and people are undone is one that stays.
+ */
+const REFERENCED: Record<RevertTable, string> = {
+  campaign_enrollments: 'EXISTS (SELECT 1 FROM outreach.messages m WHERE m.enrollment_id = t.id)',
+  positions: 'EXISTS (SELECT 1 FROM outreach.campaign_enrollments e WHERE e.position_id = t.id)',
+  people: `(EXISTS (SELECT 1 FROM crm.positions p WHERE p.person_id = t.id)
+            OR EXISTS (SELECT 1 FROM outreach.campaign_enrollments e WHERE e.person_id = t.id))`,
+  companies: 'EXISTS (SELECT 1 FROM crm.positions p WHERE p.company_id = t.id)',
+};
+
+/**
+ * Undoes a committed import in the caller's transaction, chunk by chunk: each enrolment it made is removed
+ * unless changed since or messages refer to it; each field it updated is set back to its old value when it
+ * still holds the value the import wrote; each record it created is deleted when nobody changed it since and
+ * nothing that stays refers to it. Every skip is a conflict. Running it twice changes nothing the second time:
+ * restored fields no longer hold the imported value, and deleted rows are gone.
  */
 export async function revertImport(
   sql: Sql,
@@ -122,7 +145,7 @@ export async function revertImport(
   const report: RevertReport = {
     restoredRows: 0,
     restoredFields: 0,
-    deleted: { companies: 0, people: 0, positions: 0 },
+    deleted: { campaign_enrollments: 0, companies: 0, people: 0, positions: 0 },
     conflictCount: 0,
     conflicts: [],
   };
@@ -138,7 +161,8 @@ export async function revertImport(
     `CREATE TEMP TABLE revert_created ON COMMIT DROP AS
        SELECT DISTINCT a.table_name, a.row_id FROM audit.audit_log a
         WHERE a.import_id = $1 AND a.operation = 'INSERT'
-          AND a.table_schema = 'crm' AND a.table_name IN ('companies', 'people', 'positions')`,
+          AND ((a.table_schema = 'crm' AND a.table_name IN ('companies', 'people', 'positions'))
+               OR (a.table_schema = 'outreach' AND a.table_name = 'campaign_enrollments'))`,
     [importId],
   );
   await sql.query('CREATE INDEX ON revert_created (table_name, row_id)');
@@ -155,6 +179,7 @@ export async function revertImport(
   };
   const page = { sql, importId, limit: options.chunkRows, conflict, report, advance };
 
+  await deleteCreated(page, 'campaign_enrollments');
   for (const table of ['positions', 'people', 'companies'] as const) {
     await restoreChanged(page, table);
     await deleteCreated(page, table);
@@ -239,7 +264,7 @@ async function restoreChanged(
 /** The rows the import created in a table, page by page: deleted when untouched since and not referenced. */
 async function deleteCreated(
   { sql, importId, limit, conflict, report, advance }: Pages,
-  table: TableName,
+  table: RevertTable,
 ): Promise<void> {
   let after: string | null = null;
   for (;;) {
@@ -252,13 +277,9 @@ async function deleteCreated(
     if (last === undefined) return;
     after = last;
     // A row deleted since is not listed: there is nothing left of it to undo.
-    const referenced =
-      table === 'positions'
-        ? 'false'
-        : `EXISTS (SELECT 1 FROM crm.positions p WHERE p.${table === 'people' ? 'person_id' : 'company_id'} = t.id)`;
     const created = await sql.any<{ id: string; changed: boolean; referenced: boolean }>(
-      `SELECT t.id, t.updated_at > i.committed_at AS changed, ${referenced} AS referenced
-         FROM crm.${table} t
+      `SELECT t.id, t.updated_at > i.committed_at AS changed, ${REFERENCED[table]} AS referenced
+         FROM ${SCHEMA_OF[table]}.${table} t
          JOIN crm.imports i ON i.id = $1
         WHERE t.id = ANY($2::uuid[])`,
       [importId, page.map((row) => row.row_id)],
@@ -270,9 +291,10 @@ async function deleteCreated(
       else deletable.push(row.id);
     }
     if (deletable.length > 0) {
-      const { rowCount } = await sql.query(`DELETE FROM crm.${table} WHERE id = ANY($1::uuid[])`, [
-        deletable,
-      ]);
+      const { rowCount } = await sql.query(
+        `DELETE FROM ${SCHEMA_OF[table]}.${table} WHERE id = ANY($1::uuid[])`,
+        [deletable],
+      );
       report.deleted[table] += rowCount;
     }
     await advance(page.length);
