@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CONFIDENCE,
+  DECIDED_HEADERS,
   headerSignature,
   MAPPABLE_FIELDS,
   NATURAL_KEY_FIELDS,
@@ -51,11 +52,95 @@ describe('suggestMapping', () => {
     expect(fieldOf('Siren')?.confidence).toBe(CONFIDENCE.exact);
   });
 
-  it('maps every alias and header word of the catalogue to its own field', () => {
+  it('maps every alias and header word of the catalogue to its own field, unless the import decides it', () => {
     for (const [field, spec] of MAPPABLE_FIELDS) {
-      for (const name of [...spec.aliases, ...spec.headers])
-        expect({ name, field: fieldOf(name)?.field }).toEqual({ name, field });
+      for (const name of [...spec.aliases, ...spec.headers]) {
+        const decided = DECIDED_HEADERS.get(normaliseHeader(name))?.field;
+        expect({ name, field: fieldOf(name)?.field }).toEqual({ name, field: decided ?? field });
+      }
     }
+    for (const [header, { field }] of DECIDED_HEADERS) {
+      expect(MAPPABLE_FIELDS.has(field)).toBe(true);
+      expect({ header, field: fieldOf(header)?.field }).toEqual({ header, field });
+    }
+  });
+
+  describe('title and salutation (ADR 0065)', () => {
+    it('reads "Title" and "Titre" as the job title, below the unambiguous headers', () => {
+      for (const header of ['Title', 'title', 'TITLE', 'Titre']) {
+        expect({ header, ...fieldOf(header) }).toEqual({
+          header,
+          index: 0,
+          field: 'position.jobTitle',
+          confidence: CONFIDENCE.ambiguous,
+          reason: 'exact',
+        });
+      }
+      for (const header of ['Job title', 'Job Title', 'Titre du poste', 'Intitulé du poste', 'Fonction']) {
+        expect({ header, ...fieldOf(header) }).toMatchObject({
+          header,
+          field: 'position.jobTitle',
+          confidence: CONFIDENCE.exact,
+        });
+      }
+      expect(CONFIDENCE.ambiguous).toBeLessThan(CONFIDENCE.exact);
+      expect(CONFIDENCE.ambiguous).toBeGreaterThan(CONFIDENCE.fuzzyMax);
+    });
+
+    it('reads civilité, salutation and the spellings of Mr/Ms as the salutation', () => {
+      for (const header of [
+        'Civilité',
+        'Salutation',
+        'Mr/Ms',
+        'Mr/Mrs',
+        'Mr / Mrs',
+        'M./Mme',
+        'Titre de civilité',
+        'Civility',
+      ]) {
+        expect({ header, ...fieldOf(header) }).toMatchObject({
+          header,
+          field: 'person.salutation',
+          confidence: CONFIDENCE.exact,
+          reason: 'exact',
+        });
+      }
+    });
+
+    it('maps the header rows of English prospect exports without a conflict', () => {
+      const rows = [
+        ['First Name', 'Last Name', 'Title', 'Company', 'Email', 'Person Linkedin Url'],
+        ['Civilité', 'Prénom', 'Nom', 'Titre', 'Entreprise', 'E-mail'],
+        ['Salutation', 'First name', 'Last name', 'Title', 'Email'],
+      ];
+      for (const headers of rows) {
+        const { columns, conflicts } = suggestMapping(headers);
+        expect(conflicts).toEqual([]);
+        const byHeader = Object.fromEntries(columns.map((c) => [c.header, c.field]));
+        expect(byHeader[headers.includes('Titre') ? 'Titre' : 'Title']).toBe('position.jobTitle');
+        for (const header of ['Civilité', 'Salutation'].filter((h) => headers.includes(h)))
+          expect(byHeader[header]).toBe('person.salutation');
+      }
+    });
+
+    it('leaves "Title" beside a "Job Title" (an address book) unmapped, and says so', () => {
+      const { columns, conflicts } = suggestMapping([
+        'Title',
+        'First Name',
+        'Last Name',
+        'Job Title',
+        'E-mail Address',
+      ]);
+      expect(columns[0]).toMatchObject({ header: 'Title', field: null, confidence: 0, reason: 'none' });
+      expect(columns[3]).toMatchObject({ header: 'Job Title', field: 'position.jobTitle' });
+      expect(conflicts).toEqual([{ field: 'position.jobTitle', columns: [0, 3] }]);
+      // And a confirmed mapping of both columns to the job title is refused.
+      const problems = validateMapping(
+        { Title: 'position.jobTitle', 'Job Title': 'position.jobTitle', 'E-mail Address': 'position.email' },
+        ['Title', 'First Name', 'Last Name', 'Job Title', 'E-mail Address'],
+      );
+      expect(problems.map((p) => p.code)).toEqual(['duplicate_field']);
+    });
   });
 
   it('finds near headers with a lower confidence, and leaves unrelated ones unmapped', () => {

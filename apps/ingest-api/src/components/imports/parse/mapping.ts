@@ -40,8 +40,18 @@ export interface MappingProblem {
   message: string;
 }
 
-/** Confidence by how a column was matched. Fuzzy matches score below every exact kind. */
-export const CONFIDENCE = { remembered: 1, alias: 0.97, exact: 0.95, fuzzyMax: 0.8, fuzzyMin: 0.5 } as const;
+/**
+ * Confidence by how a column was matched. Fuzzy matches score below every exact kind; an exact header that
+ * exports use for two fields (`ambiguous`) below the others, so that an unambiguous column keeps the field.
+ */
+export const CONFIDENCE = {
+  remembered: 1,
+  alias: 0.97,
+  exact: 0.95,
+  ambiguous: 0.9,
+  fuzzyMax: 0.8,
+  fuzzyMin: 0.5,
+} as const;
 
 const FIELD_SPECS: readonly FieldSpec[] = [...COMPANY_FIELDS, ...PERSON_FIELDS, ...POSITION_FIELDS];
 
@@ -111,9 +121,28 @@ function matchKey(header: string): string {
 interface Candidate {
   field: string;
   reason: 'exact' | 'alias';
+  confidence: number;
   key: string;
   tokens: readonly string[];
 }
+
+/**
+ * Headers whose field the import decides over the catalogue's header words (ADR 0065), by normalised header.
+ * "Title" is the job title in the prospect exports people bring (LinkedIn Sales Navigator, Apollo, HubSpot,
+ * Salesforce, Pharow in English), not the salutation; but address books (Outlook, Google Contacts) write
+ * "Title" for Mr/Ms beside a "Job Title", so it and the French "Titre" are `ambiguous`: in such a file the
+ * "Job Title" column keeps the job title and the conflict is listed. The salutation keeps the unambiguous
+ * headers, with the spellings of Mr/Ms that exports use.
+ */
+export const DECIDED_HEADERS: ReadonlyMap<string, { field: string; ambiguous: boolean }> = new Map([
+  ['title', { field: 'position.jobTitle', ambiguous: true }],
+  ['titre', { field: 'position.jobTitle', ambiguous: true }],
+  ['titre civilite', { field: 'person.salutation', ambiguous: false }],
+  ['civility', { field: 'person.salutation', ambiguous: false }],
+  ['mr ms', { field: 'person.salutation', ambiguous: false }],
+  ['mr mrs', { field: 'person.salutation', ambiguous: false }],
+  ['m mme', { field: 'person.salutation', ambiguous: false }],
+]);
 
 /** Match keys of the catalogue: headers people write (exact) and the columns of a Pharow export (alias). */
 const CANDIDATES: ReadonlyMap<string, Candidate> = (() => {
@@ -123,7 +152,7 @@ const CANDIDATES: ReadonlyMap<string, Candidate> = (() => {
     // A Pharow column name beats a header word, and the first field of the catalogue keeps a shared word.
     const existing = byKey.get(key);
     if (existing !== undefined && (existing.reason === 'alias' || reason === 'exact')) return;
-    byKey.set(key, { field, reason, key, tokens: key.split(' ') });
+    byKey.set(key, { field, reason, confidence: CONFIDENCE[reason], key, tokens: key.split(' ') });
   };
   for (const [field, spec] of MAPPABLE_FIELDS) {
     for (const alias of spec.aliases) add(field, alias, 'alias');
@@ -133,6 +162,11 @@ const CANDIDATES: ReadonlyMap<string, Candidate> = (() => {
   }
   // A field's own name last, and only where no header took it: `linkedinUrl` is a company and a person field.
   for (const [field, spec] of MAPPABLE_FIELDS) add(field, spec.name, 'exact');
+  for (const [header, { field, ambiguous }] of DECIDED_HEADERS) {
+    const key = matchKey(header);
+    const confidence = ambiguous ? CONFIDENCE.ambiguous : CONFIDENCE.exact;
+    byKey.set(key, { field, reason: 'exact', confidence, key, tokens: key.split(' ') });
+  }
   return byKey;
 })();
 
@@ -192,8 +226,7 @@ function matchHeader(header: string): Pick<ColumnSuggestion, 'field' | 'confiden
   const key = matchKey(header);
   if (key === '') return { field: null, confidence: 0, reason: 'none' };
   const exact = CANDIDATES.get(key);
-  if (exact !== undefined)
-    return { field: exact.field, confidence: CONFIDENCE[exact.reason], reason: exact.reason };
+  if (exact !== undefined) return { field: exact.field, confidence: exact.confidence, reason: exact.reason };
   const fuzzy = fuzzyMatch(key);
   if (fuzzy !== null && fuzzy.confidence >= CONFIDENCE.fuzzyMin) return { ...fuzzy, reason: 'fuzzy' };
   return { field: null, confidence: 0, reason: 'none' };
