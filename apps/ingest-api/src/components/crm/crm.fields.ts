@@ -281,7 +281,7 @@ export const PERSON_FIELDS: readonly FieldSpec[] = [
     'salutation',
     20,
     ['personSalutation', 'personCivility'],
-    ['civilite', 'salutation', 'title', 'genre', 'mr mme'],
+    ['civilite', 'salutation', 'genre', 'mr mme'],
   ),
   field(
     'person',
