@@ -7,10 +7,11 @@ import {
   type JobQueue,
 } from '../../platform/jobs/runner.js';
 import type { Logger } from '../../platform/logger/logger.js';
+import { mapSliced } from '../../platform/sliced.js';
 import type { TenantScope } from '../../platform/tenant.js';
 import { enrolPeople, findEnrolmentConflicts } from '../campaigns/enrolments.service.js';
 import { mergeRecords, type MergeResult } from '../crm/crm-merge.repository.js';
-import { validateRow, type ColumnFields, type ValidatedRow } from './import-rows.js';
+import { validateRow, type ColumnFields } from './import-rows.js';
 import * as repository from './imports.repository.js';
 import * as revert from './revert.repository.js';
 import * as staging from './staging.repository.js';
@@ -78,20 +79,6 @@ function columnFields(row: repository.ImportRow): ColumnFields {
 
 /** Rows validated between two turns of the event loop (the write of the previous chunk runs meanwhile). */
 const VALIDATE_SLICE = 500;
-
-async function validateSliced(
-  staged: readonly staging.StagedRow[],
-  headers: readonly string[],
-  fields: ColumnFields,
-): Promise<ValidatedRow[]> {
-  const validated: ValidatedRow[] = [];
-  for (let start = 0; start < staged.length; start += VALIDATE_SLICE) {
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    for (const stagedRow of staged.slice(start, start + VALIDATE_SLICE))
-      validated.push(validateRow(stagedRow, headers, fields));
-  }
-  return validated;
-}
 
 class CancelledError extends Error {}
 
@@ -213,7 +200,7 @@ export class ImportJobs {
         const lastRow = staged.at(-1)?.rowNumber ?? 0;
         reading = read(lastRow);
         reading.catch(() => undefined);
-        const validated = await validateSliced(staged, headers, fields);
+        const validated = await mapSliced(staged, VALIDATE_SLICE, (row) => validateRow(row, headers, fields));
         if (writing) {
           // Awaited on its own line: in `onProgress?.(job, await writing)` the await is skipped when no hook is set.
           const written = await writing;
