@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * The privacy-preserving visitor key of an open: HMAC-SHA256 under the server's secret over the pixel token, the
@@ -7,20 +7,18 @@ import { createHmac, randomBytes } from 'node:crypto';
  * candidate addresses without it. The address and agent themselves are never stored (doc/tracking.md).
  */
 export class VisitorKeys {
-  readonly #secret: Buffer;
+  // A KeyObject made once: given a Buffer, createHmac imports the key again on every call (one per pixel hit).
+  readonly #secret: KeyObject;
 
   /** @param secret TRACKING_VISITOR_SECRET; null draws a random one for this process (outside production). */
   constructor(secret: string | null) {
-    this.#secret = secret === null ? randomBytes(32) : Buffer.from(secret, 'utf8');
+    this.#secret = createSecretKey(secret === null ? randomBytes(32) : Buffer.from(secret, 'utf8'));
   }
 
   keyOf(token: string, ip: string, userAgent: string): string {
+    // One update of the joined text: the same UTF-8 bytes as updating each part in turn, one call into C++.
     return createHmac('sha256', this.#secret)
-      .update(token)
-      .update('\u0000')
-      .update(ip)
-      .update('\u0000')
-      .update(userAgent)
+      .update(`${token}\u0000${ip}\u0000${userAgent}`)
       .digest()
       .subarray(0, 16)
       .toString('base64url');
