@@ -476,6 +476,12 @@ DECLARE
   v_org uuid;
   v_count integer;
   v_recorded integer := 0;
+  v_ords bigint[];
+  v_visitors text[];
+  v_opened timestamptz[];
+  v_messages uuid[];
+  v_campaigns uuid[];
+  v_verdicts text[];
 BEGIN
   IF cardinality(p_tokens) IS DISTINCT FROM cardinality(p_visitors)
      OR cardinality(p_tokens) IS DISTINCT FROM cardinality(p_verdicts)
@@ -489,25 +495,39 @@ BEGIN
     RAISE EXCEPTION 'record_opens: the scanner window must be 0 to 3600 seconds' USING ERRCODE = '22023';
   END IF;
 
+  -- Shapes are checked by length and an unbounded class: PostgreSQL's regular expressions pay for bounded
+  -- repetition ({64}, {1,128}) on every row, about 7 µs of the open's cost where these take 0.5.
   FOR v_org IN
-    SELECT DISTINCT left(t, 32)::uuid FROM unnest(p_tokens) AS t WHERE t ~ '^[0-9a-f]{64}$' ORDER BY 1
+    SELECT DISTINCT left(t, 32)::uuid FROM unnest(p_tokens) AS t
+     WHERE length(t) = 64 AND t ~ '^[0-9a-f]+$' ORDER BY 1
   LOOP
     PERFORM set_config('app.organisation_id', v_org::text, true);
-    WITH batch AS (
-      SELECT b.token, b.visitor, b.verdict, b.opened_at, b.ord
-        FROM unnest(p_tokens, p_visitors, p_verdicts, p_opened_at) WITH ORDINALITY AS b(token, visitor, verdict, opened_at, ord)
-       WHERE b.token ~ '^[0-9a-f]{64}$' AND left(b.token, 32)::uuid = v_org
-         AND b.visitor ~ '^[A-Za-z0-9_.:-]{1,128}$'
-         AND b.verdict IN ('human', 'apple_privacy_prefetch', 'google_image_proxy', 'security_scanner', 'unknown_bot')
-         AND b.opened_at IS NOT NULL
-    ), opens AS (
-      SELECT b.ord, b.visitor, b.opened_at, p.message_id, p.campaign_id,
-             CASE WHEN b.verdict = 'human' AND m.sent_at IS NOT NULL
-                       AND b.opened_at < m.sent_at + make_interval(secs => p_scanner_window_seconds)
-                  THEN 'security_scanner' ELSE b.verdict END AS verdict
-        FROM batch b
-        JOIN tracking.pixels p ON p.organisation_id = v_org AND p.token = b.token
-        LEFT JOIN outreach.messages m ON m.organisation_id = v_org AND m.id = p.message_id
+    -- 1. The organisation's opens with their pixels and messages. The shape checks make the planner take the
+    -- batch for one row, which suits these lookups.
+    SELECT array_agg(b.ord ORDER BY b.ord), array_agg(b.visitor ORDER BY b.ord), array_agg(b.opened_at ORDER BY b.ord),
+           array_agg(p.message_id ORDER BY b.ord), array_agg(p.campaign_id ORDER BY b.ord),
+           array_agg(CASE WHEN b.verdict = 'human' AND m.sent_at IS NOT NULL
+                               AND b.opened_at < m.sent_at + make_interval(secs => p_scanner_window_seconds)
+                          THEN 'security_scanner' ELSE b.verdict END ORDER BY b.ord)
+      INTO v_ords, v_visitors, v_opened, v_messages, v_campaigns, v_verdicts
+      FROM unnest(p_tokens, p_visitors, p_verdicts, p_opened_at) WITH ORDINALITY AS b(token, visitor, verdict, opened_at, ord)
+      JOIN tracking.pixels p ON p.organisation_id = v_org AND p.token = b.token
+      LEFT JOIN outreach.messages m ON m.organisation_id = v_org AND m.id = p.message_id
+     WHERE length(b.token) = 64 AND b.token ~ '^[0-9a-f]+$' AND left(b.token, 32)::uuid = v_org
+       AND length(b.visitor) BETWEEN 1 AND 128 AND b.visitor ~ '^[A-Za-z0-9_.:-]+$'
+       AND b.verdict IN ('human', 'apple_privacy_prefetch', 'google_image_proxy', 'security_scanner', 'unknown_bot')
+       AND b.opened_at IS NOT NULL;
+    CONTINUE WHEN v_ords IS NULL;
+
+    -- 2. Counted and written, from the arrays of step 1. This was one statement with step 1, and the planner
+    -- then took every step of the batch for one row: it joined the batch with itself (the first opens with the
+    -- readers that are new, each message's opens with its new ones) by nested loops, the batch's size squared
+    -- (10,000 new readers: 4 to 5.6 s a call). Unfiltered, the arrays' size is known and these are hash joins
+    -- (test/api/tracking-record-opens.test.ts reads the plans).
+    WITH opens AS (
+      SELECT o.ord, o.visitor, o.opened_at, o.message_id, o.campaign_id, o.verdict
+        FROM unnest(v_ords, v_visitors, v_opened, v_messages, v_campaigns, v_verdicts)
+             AS o(ord, visitor, opened_at, message_id, campaign_id, verdict)
     ), firsts AS (
       SELECT DISTINCT ON (o.message_id, o.visitor) o.message_id, o.campaign_id, o.visitor, o.opened_at, o.verdict
         FROM opens o ORDER BY o.message_id, o.visitor, o.opened_at, o.ord
