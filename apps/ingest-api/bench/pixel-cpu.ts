@@ -4,7 +4,7 @@
 // process used: the server, the database's backends, the harness's pgBouncer, and this process (the load
 // generator). On 2 shared cores requests/s swings with whatever else runs; CPU per request is steadier, and with
 // the cores saturated the throughput follows from it. Run with
-//   pnpm exec tsx tools/test-harness/src/cli.ts -- --config apps/ingest-api/bench/pixel-cpu.vitest.config.ts
+//   pnpm exec tsx tools/test-harness/src/cli.ts -- --config apps/ingest-api/bench/vitest.config.ts pixel-cpu
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -61,10 +61,30 @@ const BENCHES: readonly BenchDefinition[] = [
   {
     name: 'pixel',
     what: 'the tracking pixel at 1,000 requests/s and at peak, against a bare Node server',
-    args: ['tools/test-harness/src/cli.ts', '--', '--config', 'apps/ingest-api/bench/vitest.config.ts'],
+    args: [
+      'tools/test-harness/src/cli.ts',
+      '--',
+      '--config',
+      'apps/ingest-api/bench/vitest.config.ts',
+      'pixel-bench',
+    ],
     cwd: REPO_DIR,
     quickArgs: [],
     quickEnv: { PIXEL_BENCH_SECONDS: '10', PIXEL_BENCH_PEAK_SECONDS: '3' },
+  },
+  {
+    name: 'record-opens',
+    what: 'tracking.record_opens per open with 1,000 and 10,000 new readers a call (linear in the batch)',
+    args: [
+      'tools/test-harness/src/cli.ts',
+      '--',
+      '--config',
+      'apps/ingest-api/bench/vitest.config.ts',
+      'record-opens',
+    ],
+    cwd: REPO_DIR,
+    quickArgs: [],
+    quickEnv: { RECORD_OPENS_ROUNDS: '1' },
   },
   {
     name: 'import',
