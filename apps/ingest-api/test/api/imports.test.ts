@@ -248,7 +248,7 @@ describe('undo', () => {
     await http()
       .patch(`/api/v1/companies/${ids['380129866']}`)
       .set(org.as('member'))
-      .send({ name: 'Orange Business' })
+      .send({ name: 'Orange Business', hqCity: 'Lyon' })
       .expect(200);
     await http()
       .patch(`/api/v1/companies/${ids['652014051']}`)
@@ -267,9 +267,11 @@ describe('undo', () => {
     expect(reverted.status).toBe('reverted');
     expect(reverted['revertReport']).toMatchObject({
       deleted: { companies: 1, people: 0, positions: 0 },
-      conflictCount: 2,
+      conflictCount: 3,
       conflicts: expect.arrayContaining([
         expect.objectContaining({ id: ids['380129866'], field: 'name', reason: 'changed_since' }),
+        // Named as the API names fields, not by column.
+        expect.objectContaining({ id: ids['380129866'], field: 'hqCity', reason: 'changed_since' }),
         expect.objectContaining({ id: ids['652014051'], field: null, reason: 'changed_since' }),
       ]),
     });
@@ -280,7 +282,7 @@ describe('undo', () => {
       )
     ).rows;
     expect(rows).toEqual([
-      { siren: '380129866', name: 'Orange Business', hq_city: null },
+      { siren: '380129866', name: 'Orange Business', hq_city: 'Lyon' },
       { siren: '652014051', name: 'Carrefour', hq_city: 'Évry' },
     ]);
     expect(await count('audit.audit_log', org.id, "import_id = $2 AND operation = 'DELETE'", [id])).toBe(1);

@@ -1,5 +1,7 @@
 import type { Sql } from '../../platform/db/index.js';
 import type { EntityOutcome, MergeResult } from '../crm/crm-merge.repository.js';
+import type { Entity } from '../crm/crm.fields.js';
+import { fieldName } from '../crm/crm-record.js';
 
 /**
  * What a commit changed and the undo that reads it back. The rows a commit created, and the campaign
@@ -11,6 +13,12 @@ import type { EntityOutcome, MergeResult } from '../crm/crm-merge.repository.js'
  */
 
 type TableName = 'companies' | 'people' | 'positions';
+/** A conflict names a field as the API does (`hqCity`), not by its column. */
+const ENTITY_OF: Record<TableName, Entity> = {
+  companies: 'company',
+  people: 'person',
+  positions: 'position',
+};
 
 const TABLE_OF: Record<'company' | 'person' | 'position', TableName> = {
   company: 'companies',
@@ -239,8 +247,13 @@ async function restoreChanged(
     );
     for (const row of rows) {
       if (row.missing) conflict({ table, id: row.row_id, field: null, reason: 'deleted_since' });
-      for (const field of row.changed ?? [])
-        conflict({ table, id: row.row_id, field, reason: 'changed_since' });
+      for (const column of row.changed ?? [])
+        conflict({
+          table,
+          id: row.row_id,
+          field: fieldName(ENTITY_OF[table], column),
+          reason: 'changed_since',
+        });
     }
     const restorable = rows.filter((row) => row.restore !== null);
     if (restorable.length > 0) {
