@@ -29,7 +29,7 @@ const HELP = `Usage: pnpm --filter @prospectflow/ingest-api bench:request-path [
   --help            this text
 
 Variants, each a server in a child process of its own:
-  api        the API as built by buildService: auth (JWT), Redis session and rate limits, organisation scope,
+  api        the API as built by buildRuntime: auth (JWT), Redis session and rate limits, organisation scope,
              tenant transaction as prospectflow_app through pgBouncer with RLS
   bare       express + pg, one statement as a BYPASSRLS role through the same pgBouncer, no auth, session,
              RLS or transaction (the tenant predicate written out in the SQL)

@@ -28,7 +28,7 @@ export interface BenchApi {
 }
 
 /**
- * The API as `test/support/app.ts` builds it (buildService from the parsed configuration, prospectflow_app
+ * The API as `test/support/app.ts` builds it (buildRuntime from the parsed configuration, prospectflow_app
  * through pgBouncer, real Redis under a key prefix of its own, tokens of a local issuer whose JWKS file it
  * loads), but in a child process, at log level warn and with rate limits that load cannot reach.
  */
