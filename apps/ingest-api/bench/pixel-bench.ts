@@ -9,14 +9,13 @@
 //   2. closed loop at full speed (autocannon, PIXEL_BENCH_CONNECTIONS connections) for PIXEL_BENCH_PEAK_SECONDS,
 //      bare, API, bare, API: peak requests/s and the API's share of the bare server's.
 // Then the API is stopped (its recorder flushes) and the opens in the database are counted against the hits.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { withAdmin } from '@prospectflow/test-harness';
 import autocannon from 'autocannon';
 import { loadTest } from 'loadtest';
 import { expect, it } from 'vitest';
+import { AGENT, startPixelServer } from './lib/pixel-servers.js';
 import { figure, reportResult } from './lib/report.js';
 
 // The benchmark's own process boundary: its knobs come from the environment, with the issue's defaults.
@@ -26,38 +25,6 @@ const SECONDS = setting('PIXEL_BENCH_SECONDS', 60);
 const PEAK_SECONDS = setting('PIXEL_BENCH_PEAK_SECONDS', 10);
 const CONNECTIONS = setting('PIXEL_BENCH_CONNECTIONS', 32);
 const SLICE_SECONDS = 10;
-const AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/141.0 Safari/537.36';
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  info: Record<string, string | number>;
-}
-
-function start(file: string): Promise<Started> {
-  // PIXEL_BENCH_NODE_OPTIONS adds flags to the servers' node, e.g. --cpu-prof to profile them.
-  const extra = (process.env['PIXEL_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...extra, '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))],
-    {
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-    },
-  );
-  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) {
-        child.stdout.off('data', onData);
-        resolve({ child, info: JSON.parse(line) as Record<string, string | number> });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
 
 interface FixedRate {
   sent: number;
@@ -160,8 +127,8 @@ async function droppedOpens(port: number): Promise<number> {
 it(
   'measures the pixel against a bare Node server in the same run',
   async () => {
-    const api = await start('./pixel-server.ts');
-    const bare = await start('./pixel-bare.ts');
+    const api = await startPixelServer('pixel-server.ts');
+    const bare = await startPixelServer('pixel-bare.ts');
     const apiUrl = `http://127.0.0.1:${api.info['port']}${api.info['path']}`;
     const bareUrl = `http://127.0.0.1:${bare.info['port']}${api.info['path']}`;
     const load = os

@@ -5,49 +5,18 @@
 // generator). On 2 shared cores requests/s swings with whatever else runs; CPU per request is steadier, and with
 // the cores saturated the throughput follows from it. Run with
 //   pnpm exec tsx tools/test-harness/src/cli.ts -- --config apps/ingest-api/bench/vitest.config.ts pixel-cpu
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { harnessEnv } from '@prospectflow/test-harness';
 import autocannon from 'autocannon';
 import { expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { backendPids, findPid, measureCpu } from './lib/cpu.js';
+import { AGENT, startPixelServer } from './lib/pixel-servers.js';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SECONDS = setting('PIXEL_CPU_SECONDS', 10);
 const ROUNDS = setting('PIXEL_CPU_ROUNDS', 3);
 const CONNECTIONS = setting('PIXEL_BENCH_CONNECTIONS', 32);
-const AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/141.0 Safari/537.36';
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  info: Record<string, string | number>;
-}
-
-function start(file: string): Promise<Started> {
-  // PIXEL_BENCH_NODE_OPTIONS adds flags to the servers' node, as in pixel-bench.ts (e.g. --cpu-prof).
-  const extra = (process.env['PIXEL_BENCH_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [...extra, '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))],
-    { env: { ...process.env, LOG_LEVEL: 'silent' } },
-  );
-  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) {
-        child.stdout.off('data', onData);
-        resolve({ child, info: JSON.parse(line) as Record<string, string | number> });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
 
 /** User and system CPU milliseconds of a process so far (USER_HZ 100). */
 async function userAndSystemMs(pid: number): Promise<{ user: number; system: number }> {
@@ -84,8 +53,8 @@ interface Round {
 it(
   'measures CPU per pixel hit, by process',
   async () => {
-    const api = await start('./pixel-server.ts');
-    const bare = await start('./pixel-bare.ts');
+    const api = await startPixelServer('pixel-server.ts');
+    const bare = await startPixelServer('pixel-bare.ts');
     const path = String(api.info['path']);
     const adminUrl = String(api.info['adminUrl']);
     const database = new URL(adminUrl).pathname.slice(1);

@@ -6,9 +6,8 @@
 //   pnpm exec tsx tools/test-harness/src/cli.ts -- --config apps/ingest-api/bench/vitest.config.ts record-opens
 // or `pnpm bench record-opens`.
 import pg from 'pg';
-import request from 'supertest';
 import { expect, it } from 'vitest';
-import { createPeople, organisationWith } from '../test/api/campaigns-fixtures.js';
+import { campaignWithSentMessages, organisationWith } from '../test/api/campaigns-fixtures.js';
 import { startTestApi } from '../test/support/app.js';
 import { figure, reportResult } from './lib/report.js';
 import { median } from './lib/stats.js';
@@ -25,31 +24,7 @@ it(
     try {
       const created = await organisationWith(api, 'Bench opens', 'bench-opens@example.test');
       const owner = created.users['bench-opens@example.test']!;
-      const people = await createPeople(api, created.id, MESSAGES);
-      const http = () => request(api.service.app);
-      const campaignId = (
-        await http().post('/api/v1/campaigns').set(owner.auth).send({ name: 'Bench' }).expect(201)
-      ).body.id as string;
-      await http()
-        .post(`/api/v1/campaigns/${campaignId}/enrolments`)
-        .set(owner.auth)
-        .send({ people: people.map((person) => ({ personId: person.personId })) })
-        .expect(200);
-      const enrolments = (
-        await http()
-          .get(`/api/v1/campaigns/${campaignId}/enrolments?limit=${MESSAGES}`)
-          .set(owner.auth)
-          .expect(200)
-      ).body.items as { id: string }[];
-      const tokens: string[] = [];
-      for (const enrolment of enrolments) {
-        const message = await http()
-          .post(`/api/v1/campaigns/${campaignId}/enrolments/${enrolment.id}/messages`)
-          .set(owner.auth)
-          .send({ subject: 'Bench', sentAt: '2026-01-01T00:00:00Z' })
-          .expect(201);
-        tokens.push(message.body.pixel.token as string);
-      }
+      const { tokens } = await campaignWithSentMessages(api, created.id, owner, MESSAGES);
 
       // As the application role, straight to PostgreSQL: the recorder's call without the pool around it.
       await client.connect();

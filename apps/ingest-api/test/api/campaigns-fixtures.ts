@@ -81,3 +81,39 @@ export async function createPeople(
     await pool.end();
   }
 }
+
+/**
+ * A campaign of `count` new people of `organisationId`, each enrolled and sent one message at `sentAt`
+ * through the API as `user`: the pixel tokens of the messages, in enrolment order.
+ */
+export async function campaignWithSentMessages(
+  api: TestApi,
+  organisationId: string,
+  user: TestUser,
+  count: number,
+  sentAt = '2026-01-01T00:00:00Z',
+): Promise<{ campaignId: string; tokens: string[] }> {
+  const http = () => request(api.service.app);
+  const people = await createPeople(api, organisationId, count);
+  const campaignId = (
+    await http().post('/api/v1/campaigns').set(user.auth).send({ name: 'Sent' }).expect(201)
+  ).body.id as string;
+  await http()
+    .post(`/api/v1/campaigns/${campaignId}/enrolments`)
+    .set(user.auth)
+    .send({ people: people.map((person) => ({ personId: person.personId })) })
+    .expect(200);
+  const enrolments = (
+    await http().get(`/api/v1/campaigns/${campaignId}/enrolments?limit=${count}`).set(user.auth).expect(200)
+  ).body.items as { id: string }[];
+  const tokens: string[] = [];
+  for (const enrolment of enrolments) {
+    const message = await http()
+      .post(`/api/v1/campaigns/${campaignId}/enrolments/${enrolment.id}/messages`)
+      .set(user.auth)
+      .send({ subject: 'Hello', sentAt })
+      .expect(201);
+    tokens.push(message.body.pixel.token as string);
+  }
+  return { campaignId, tokens };
+}

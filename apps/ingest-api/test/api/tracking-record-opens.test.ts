@@ -1,8 +1,7 @@
 import pg from 'pg';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/app.js';
-import { createPeople, organisationWith } from './campaigns-fixtures.js';
+import { campaignWithSentMessages, organisationWith } from './campaigns-fixtures.js';
 
 // tracking.record_opens writes a batch of opens in two statements (migration 20261202190000000): the opens
 // with their pixels and messages, looked up by index, then the counts, where the batch is joined with itself.
@@ -11,33 +10,12 @@ import { createPeople, organisationWith } from './campaigns-fixtures.js';
 
 let api: TestApi;
 let tokens: string[];
-let campaignId: string;
 
 beforeAll(async () => {
   api = await startTestApi();
   const created = await organisationWith(api, 'Opens Org', 'opens-owner@example.test');
   const owner = created.users['opens-owner@example.test']!;
-  const people = await createPeople(api, created.id, 3);
-  const http = () => request(api.service.app);
-  campaignId = (await http().post('/api/v1/campaigns').set(owner.auth).send({ name: 'Opens' }).expect(201))
-    .body.id;
-  await http()
-    .post(`/api/v1/campaigns/${campaignId}/enrolments`)
-    .set(owner.auth)
-    .send({ people: people.map((person) => ({ personId: person.personId })) })
-    .expect(200);
-  const enrolments = (
-    await http().get(`/api/v1/campaigns/${campaignId}/enrolments`).set(owner.auth).expect(200)
-  ).body.items as { id: string }[];
-  tokens = [];
-  for (const enrolment of enrolments) {
-    const message = await http()
-      .post(`/api/v1/campaigns/${campaignId}/enrolments/${enrolment.id}/messages`)
-      .set(owner.auth)
-      .send({ subject: 'Hello', sentAt: '2026-01-01T00:00:00Z' })
-      .expect(201);
-    tokens.push(message.body.pixel.token as string);
-  }
+  ({ tokens } = await campaignWithSentMessages(api, created.id, owner, 3));
 });
 afterAll(async () => {
   await api.close();
