@@ -13,18 +13,15 @@ import { fieldName } from '../crm/crm-record.js';
  */
 
 type TableName = 'companies' | 'people' | 'positions';
-/** A conflict names a field as the API does (`hqCity`), not by its column. */
-const ENTITY_OF: Record<TableName, Entity> = {
-  companies: 'company',
-  people: 'person',
-  positions: 'position',
-};
-
-const TABLE_OF: Record<'company' | 'person' | 'position', TableName> = {
+const TABLE_OF: Record<Entity, TableName> = {
   company: 'companies',
   person: 'people',
   position: 'positions',
 };
+/** A conflict names a field as the API does (`hqCity`), not by its column. */
+const ENTITY_OF = Object.fromEntries(
+  Object.entries(TABLE_OF).map(([entity, table]) => [table, entity]),
+) as Record<TableName, Entity>;
 
 /** The columns an import can write, per table (the merge's columns): what an undo may restore. */
 const COLUMNS: Record<TableName, readonly string[]> = {

@@ -7,35 +7,11 @@ import { classifyOpen, type OpenVerdict } from './classify.js';
 import { PIXEL_TOKEN } from './pixel-token.js';
 import { VisitorKeys } from './visitor-key.js';
 
-/**
- * Opens waiting for their batch write, one array per column, in the shape the batch call takes them. At peak up
- * to `bufferMax` opens wait as long as a flush interval, long enough to outlive young-generation collections;
- * columns hold them without an object and a Date per open, and a batch is four splices instead of four maps.
- */
-interface PendingOpens {
-  tokens: string[];
-  visitors: string[];
-  verdicts: OpenVerdict[];
-  /** Milliseconds since the epoch. */
-  openedAt: number[];
-}
-
-const noOpens = (): PendingOpens => ({ tokens: [], visitors: [], verdicts: [], openedAt: [] });
-
-/**
- * The ISO 8601 text of each time. At load many opens share a millisecond, and neighbours in a batch are in
- * arrival order, so a repeated time reuses the text before it instead of formatting a Date again.
- */
-function isoTexts(millis: readonly number[]): string[] {
-  let last = Number.NaN;
-  let text = '';
-  return millis.map((ms) => {
-    if (ms !== last) {
-      last = ms;
-      text = new Date(ms).toISOString();
-    }
-    return text;
-  });
+interface PendingOpen {
+  token: string;
+  visitor: string;
+  verdict: OpenVerdict;
+  openedAt: Date;
 }
 
 export interface PixelRecorderOptions {
@@ -63,7 +39,7 @@ export interface PixelRecorderOptions {
 export class PixelRecorder {
   readonly #options: PixelRecorderOptions;
   readonly #keys: VisitorKeys;
-  #buffer: PendingOpens = noOpens();
+  #buffer: PendingOpen[] = [];
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null;
   #closed = false;
@@ -72,7 +48,7 @@ export class PixelRecorder {
   constructor(options: PixelRecorderOptions) {
     this.#options = options;
     this.#keys = new VisitorKeys(options.visitorSecret);
-    const buffer = () => this.#buffer.tokens.length;
+    const buffer = () => this.#buffer.length;
     new Gauge({
       name: 'tracking_pixel_buffer_opens',
       help: 'Pixel opens waiting in the recorder for their batch write',
@@ -87,15 +63,11 @@ export class PixelRecorder {
 
   /** Opens waiting to be written. */
   get pending(): number {
-    return this.#buffer.tokens.length;
+    return this.#buffer.length;
   }
 
-  /**
-   * Takes one pixel hit; returns at once, whatever happens to the open later.
-   *
-   * @param openedAt milliseconds since the epoch
-   */
-  record(token: string, ip: string, userAgent: string | undefined, openedAt = Date.now()): void {
+  /** Takes one pixel hit; returns at once, whatever happens to the open later. */
+  record(token: string, ip: string, userAgent: string | undefined, openedAt = new Date()): void {
     const { metrics, bufferMax, batchMax } = this.#options;
     if (!PIXEL_TOKEN.test(token)) {
       metrics.pixelOpensIgnored.inc({ reason: 'malformed_token' });
@@ -105,16 +77,17 @@ export class PixelRecorder {
       metrics.pixelOpensDropped.inc({ reason: 'shutting_down' });
       return;
     }
-    const buffer = this.#buffer;
-    if (buffer.tokens.length >= bufferMax) {
+    if (this.#buffer.length >= bufferMax) {
       metrics.pixelOpensDropped.inc({ reason: 'buffer_full' });
       return;
     }
-    buffer.tokens.push(token);
-    buffer.visitors.push(this.#keys.keyOf(token, ip, userAgent ?? ''));
-    buffer.verdicts.push(classifyOpen(userAgent, ip));
-    buffer.openedAt.push(openedAt);
-    if (buffer.tokens.length >= batchMax && this.#flushing === null) void this.flush();
+    this.#buffer.push({
+      token,
+      visitor: this.#keys.keyOf(token, ip, userAgent ?? ''),
+      verdict: classifyOpen(userAgent, ip),
+      openedAt,
+    });
+    if (this.#buffer.length >= batchMax && this.#flushing === null) void this.flush();
   }
 
   /**
@@ -129,28 +102,20 @@ export class PixelRecorder {
   }
 
   async #drain(): Promise<void> {
-    const { batchMax } = this.#options;
-    while (this.#buffer.tokens.length > 0) {
-      const buffer = this.#buffer;
-      const batch: PendingOpens = {
-        tokens: buffer.tokens.splice(0, batchMax),
-        visitors: buffer.visitors.splice(0, batchMax),
-        verdicts: buffer.verdicts.splice(0, batchMax),
-        openedAt: buffer.openedAt.splice(0, batchMax),
-      };
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#options.batchMax);
       if (!(await this.#write(batch))) return;
     }
   }
 
-  async #write(batch: PendingOpens): Promise<boolean> {
+  async #write(batch: PendingOpen[]): Promise<boolean> {
     const { metrics, pool, statementTimeoutMs, scannerWindowSeconds } = this.#options;
     const end = metrics.pixelFlushDuration.startTimer();
-    const size = batch.tokens.length;
     const values = [
-      batch.tokens,
-      batch.visitors,
-      batch.verdicts,
-      isoTexts(batch.openedAt),
+      batch.map((open) => open.token),
+      batch.map((open) => open.visitor),
+      batch.map((open) => open.verdict),
+      batch.map((open) => open.openedAt.toISOString()),
       scannerWindowSeconds,
     ];
     for (let attempt = 1; ; attempt += 1) {
@@ -162,7 +127,8 @@ export class PixelRecorder {
           ),
         );
         metrics.pixelOpensRecorded.inc(recorded);
-        if (size > recorded) metrics.pixelOpensIgnored.inc({ reason: 'unknown_token' }, size - recorded);
+        if (batch.length > recorded)
+          metrics.pixelOpensIgnored.inc({ reason: 'unknown_token' }, batch.length - recorded);
         end({ outcome: 'written' });
         if (this.#lastError !== '') this.#options.logger.info('pixel recorder writes again');
         this.#lastError = '';
@@ -171,11 +137,11 @@ export class PixelRecorder {
         // A deadlock between two instances' batches rolled everything back: one retry is safe.
         if (error instanceof TransactionConflictError && attempt === 1) continue;
         end({ outcome: 'failed' });
-        metrics.pixelOpensDropped.inc({ reason: 'database_error' }, size);
+        metrics.pixelOpensDropped.inc({ reason: 'database_error' }, batch.length);
         const message = error instanceof Error ? error.message : String(error);
         if (message !== this.#lastError) {
           this.#options.logger.warn(
-            { err: { message, name: error instanceof Error ? error.name : 'Error' }, dropped: size },
+            { err: { message, name: error instanceof Error ? error.name : 'Error' }, dropped: batch.length },
             'pixel recorder could not write a batch; its opens are dropped and counted',
           );
         }
@@ -192,9 +158,9 @@ export class PixelRecorder {
     this.#closed = true;
     await this.#flushing;
     await this.flush();
-    if (this.#buffer.tokens.length > 0) {
-      this.#options.metrics.pixelOpensDropped.inc({ reason: 'shutting_down' }, this.#buffer.tokens.length);
-      this.#buffer = noOpens();
+    if (this.#buffer.length > 0) {
+      this.#options.metrics.pixelOpensDropped.inc({ reason: 'shutting_down' }, this.#buffer.length);
+      this.#buffer = [];
     }
   }
 }
