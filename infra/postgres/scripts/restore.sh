@@ -223,7 +223,7 @@ pf_info "archive readable to the end: $(wc -l <"$archive_rows") table data secti
 
 if [[ -n $manifest ]]; then
   if [[ $(head -n 1 -- "$manifest") != "$PF_MANIFEST_HEADER" ]]; then
-    pf_die "$EXIT_ARCHIVE" "$manifest is not a backup.sh manifest"
+    pf_die "$EXIT_ARCHIVE" "$manifest is not a backup.sh manifest. Nothing was touched"
   fi
   if ! diff <(pf_manifest_section "$manifest" rows | LC_ALL=C sort) "$archive_rows" >"$work_dir/rows.diff"; then
     pf_log_file ERROR "$work_dir/rows.diff" 'manifest vs archive: '

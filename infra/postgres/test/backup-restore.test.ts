@@ -451,8 +451,19 @@ describe('backup.sh and restore.sh', () => {
       );
     const removeChecksums = (archive: string) => rm(archive.replace(/\.dump$/, '.sha256'));
 
+    // Another file under the manifest's name, checksummed as if backup.sh had written it: only its header tells.
+    const foreignManifest = async (archive: string) => {
+      const manifest = archive.replace(/\.dump$/, '.manifest');
+      await edit(manifest, (text) => text.replace(/^[^\n]*/, '# some other tool v1'));
+      const { stdout } = await run('sha256sum', [path.basename(manifest)], { cwd: path.dirname(manifest) });
+      await edit(archive.replace(/\.dump$/, '.sha256'), (text) =>
+        text.replace(new RegExp(`^[0-9a-f]+  ${path.basename(manifest)}$`, 'm'), stdout.trim()),
+      );
+    };
+
     const cases: { name: string; prepare: (archive: string) => Promise<unknown>; reason: RegExp }[] = [
       { name: 'manifest altered', prepare: tamperManifest, reason: /checksum verification failed/ },
+      { name: 'not a backup.sh manifest', prepare: foreignManifest, reason: /is not a backup\.sh manifest/ },
       { name: 'roles file altered', prepare: tamperRoles, reason: /checksum verification failed/ },
       {
         name: 'manifest altered and dropped from the checksums',
